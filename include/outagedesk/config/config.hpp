@@ -1,0 +1,94 @@
+#pragma once
+// The server's settings, read once at start from config/outagedesk.json.
+// Loading is strict: an unknown key or a bad value stops the start with a
+// message naming the key, so a typo never silently falls back to a default.
+// This module must never reach the store or the network.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace outagedesk::config {
+
+class config_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct listen_address {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 8080;
+};
+listen_address parse_listen_address(const std::string& text, const std::string& key);
+
+struct http_limits {
+    std::size_t max_body_bytes = 1024 * 1024;
+    std::size_t max_header_bytes = 16 * 1024;
+    std::size_t max_import_bytes = 512ull * 1024 * 1024;
+    std::chrono::seconds header_read_timeout{10};
+    std::chrono::seconds body_read_timeout{30};
+    std::chrono::seconds idle_timeout{60};
+    std::size_t max_connections = 20000;
+};
+
+struct store_settings {
+    std::chrono::milliseconds busy_timeout{5000};
+    std::size_t write_queue_limit = 20000;
+    std::size_t max_batch = 256;
+    std::size_t reader_connections = 4;
+};
+
+struct quiet_hours {
+    std::string from = "22:00";
+    std::string to = "08:00";
+};
+
+struct notify_settings {
+    std::string gateway_url;
+    std::string gateway_token;
+    double rate_per_second = 200;
+    std::vector<std::string> on{"declared", "eta_changed", "resolved"};
+    std::string min_severity = "major";
+    std::optional<quiet_hours> quiet;
+};
+
+struct compensation_settings {
+    std::vector<std::string> rules{"es_rd899_2009"};
+    std::int64_t minimum_cents = 100;
+};
+
+struct surge_settings {
+    std::size_t prefix_length = 3;
+    std::chrono::seconds window{300};
+    std::size_t threshold = 20;
+    double baseline_multiple = 5;
+};
+
+struct settings {
+    listen_address listen;
+    std::filesystem::path database = "data/outagedesk.db";
+    unsigned threads = 2;
+    std::string timezone = "Europe/Madrid";
+    std::string default_language = "es";
+    std::string default_country_code = "34";
+    std::string log_level = "info";
+    std::filesystem::path templates_dir;  // resolved: absolute or relative to the config file
+    http_limits http;
+    store_settings store;
+    notify_settings notify;
+    compensation_settings compensation;
+    surge_settings surge;
+    std::chrono::hours owner_period{24 * 14};
+    std::chrono::hours event_retention{24 * 7};
+};
+
+// Parses the JSON text of a config file. `base_dir` resolves relative paths
+// of templates_dir (the database path stays relative to the working directory,
+// as operators type it on the command line).
+settings parse_settings(const std::string& json_text, const std::filesystem::path& base_dir);
+settings load_settings(const std::filesystem::path& file);
+
+}  // namespace outagedesk::config

@@ -1,0 +1,52 @@
+#pragma once
+// Maps a request to a handler by method and path pattern ("/v1/incidents/{id}"),
+// checks the caller's role before anything else, and turns every failure into
+// the contract's JSON error. It also writes the access log line and the
+// request metrics, once, when the response goes out. Testable without sockets.
+#include "outagedesk/domain/role.hpp"
+#include "outagedesk/http/request.hpp"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace outagedesk::metrics {
+class registry;
+class histogram;
+}  // namespace outagedesk::metrics
+
+namespace outagedesk::http {
+
+// Resolves an Authorization header to a caller, or nullopt.
+using authenticate_fn = std::function<std::optional<domain::principal>(std::string_view authorization)>;
+
+class router {
+public:
+    router(authenticate_fn authenticate, metrics::registry& metrics);
+
+    // `granted` empty means public. Otherwise a caller needs a role that
+    // permits one of them (see domain::role_permits).
+    void add(beast_http::verb method, const std::string& pattern, std::vector<domain::role> granted, handler h);
+    void dispatch(std::shared_ptr<request_context> request, responder respond) const;
+
+private:
+    struct route {
+        beast_http::verb method;
+        std::string pattern;
+        std::vector<std::string> segments;
+        std::vector<domain::role> granted;
+        handler handle;
+        metrics::histogram* latency;
+    };
+    static bool match(const route& r, const std::vector<std::string_view>& parts,
+                      std::map<std::string, std::string>* params);
+    responder finishing(std::shared_ptr<request_context> request, responder respond,
+                        metrics::histogram* latency) const;
+
+    authenticate_fn authenticate_;
+    metrics::registry& metrics_;
+    std::vector<route> routes_;
+};
+
+}  // namespace outagedesk::http

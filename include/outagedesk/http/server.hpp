@@ -1,0 +1,64 @@
+#pragma once
+// The HTTP/1.1 front door: accepts connections on one address, runs each on
+// its own strand, reads one request at a time within header/body limits and
+// timeouts, hands it to the router and writes the answer. It never blocks a
+// thread of the io_context on anything but short in-memory work.
+#include "outagedesk/config/config.hpp"
+#include "outagedesk/http/router.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <atomic>
+#include <list>
+#include <memory>
+#include <mutex>
+
+namespace outagedesk::metrics {
+class registry;
+class gauge;
+class counter;
+}  // namespace outagedesk::metrics
+
+namespace outagedesk::http {
+
+class http_session;
+
+class server : public std::enable_shared_from_this<server> {
+public:
+    server(boost::asio::io_context& io, const config::http_limits& limits, const router& routes,
+           metrics::registry& metrics);
+
+    // Binds and starts accepting; returns the bound endpoint (port 0 picks one).
+    boost::asio::ip::tcp::endpoint listen(const std::string& host, std::uint16_t port);
+    // Stops accepting, lets in-flight requests finish and closes idle
+    // keep-alive connections. Safe to call from any thread.
+    void shut_down();
+
+    // Used by sessions.
+    const config::http_limits& limits() const noexcept { return limits_; }
+    const router& routes() const noexcept { return routes_; }
+    bool shutting_down() const noexcept { return shutting_down_.load(); }
+    void session_started(const std::shared_ptr<http_session>& session);
+    void session_ended();
+    std::string next_request_id();
+
+private:
+    void do_accept();
+
+    boost::asio::io_context& io_;
+    config::http_limits limits_;
+    const router& routes_;
+    boost::asio::ip::tcp::acceptor acceptor_;
+    std::atomic<bool> shutting_down_{false};
+    std::atomic<std::uint64_t> request_counter_{0};
+    std::string request_id_prefix_;
+
+    std::mutex sessions_mutex_;
+    std::list<std::weak_ptr<http_session>> sessions_;
+
+    metrics::gauge& open_connections_;
+    metrics::counter& refused_connections_;
+};
+
+}  // namespace outagedesk::http

@@ -1,0 +1,29 @@
+#pragma once
+// Bearer-token authentication. Tokens are random, shown once at creation, and
+// known to the store only by their SHA-256 hash. A token is never logged.
+#include "outagedesk/domain/role.hpp"
+#include "outagedesk/store/token_repository.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace outagedesk::service {
+
+// 32 random bytes from OpenSSL, hex-encoded with a recognisable prefix.
+std::string generate_token();
+// Hex SHA-256 digest of the token text (what the store keeps).
+std::string hash_token(std::string_view token);
+
+class authenticator {
+public:
+    explicit authenticator(store::token_repository& tokens) : tokens_(tokens) {}
+    // `authorization` is the whole header value ("Bearer xyz"); nullopt when
+    // missing, malformed, unknown or revoked.
+    std::optional<domain::principal> authenticate(std::string_view authorization);
+
+private:
+    store::token_repository& tokens_;
+};
+
+}  // namespace outagedesk::service

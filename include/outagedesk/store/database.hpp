@@ -1,0 +1,113 @@
+#pragma once
+// The store: one writer thread that group-commits queued write jobs, and a
+// small pool of read-only connections for the I/O threads. A job is
+// acknowledged only after the transaction holding it has committed; a job that
+// throws is rolled back alone (a savepoint) and its batch-mates still commit.
+// Repositories are the only users of this class; services never see SQL.
+#include "outagedesk/config/config.hpp"
+#include "outagedesk/store/sqlite.hpp"
+
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace outagedesk::metrics {
+class registry;
+class gauge;
+class histogram;
+class counter;
+}  // namespace outagedesk::metrics
+
+namespace outagedesk::store {
+
+// Given to a write job: the writer's connection, and a way to run something
+// once the job's batch has committed (e.g. swapping a snapshot, publishing an
+// event). Actions of a job that failed are dropped.
+class write_context {
+public:
+    explicit write_context(connection& db) : db_(db) {}
+    connection& db() noexcept { return db_; }
+    void after_commit(std::function<void()> action) { actions_.push_back(std::move(action)); }
+
+private:
+    friend class database;
+    connection& db_;
+    std::vector<std::function<void()>> actions_;
+};
+
+using write_job = std::function<void(write_context&)>;
+// Called on the writer thread once the job's fate is known: nullptr when its
+// batch committed, else the reason. Must be quick: post elsewhere to do work.
+using write_callback = std::function<void(std::exception_ptr)>;
+
+class database {
+public:
+    database(std::filesystem::path path, const config::store_settings& settings, metrics::registry& metrics);
+    ~database();
+    database(const database&) = delete;
+    database& operator=(const database&) = delete;
+
+    // Queues a job; throws store_overloaded when the queue is at its bound.
+    void submit(write_job job, write_callback done);
+    // Queues a job and waits for its commit; rethrows its failure.
+    void write_sync(write_job job);
+    // Finishes every queued job, then stops the writer thread. Idempotent.
+    void stop();
+    std::size_t queue_depth() const;
+
+    // A read-only connection lent to the caller for the scope of the lease.
+    class read_lease {
+    public:
+        read_lease(database& owner, std::unique_ptr<connection> conn) : owner_(&owner), conn_(std::move(conn)) {}
+        read_lease(read_lease&&) = default;
+        read_lease& operator=(read_lease&&) = delete;
+        ~read_lease();
+        connection& operator*() const noexcept { return *conn_; }
+        connection* operator->() const noexcept { return conn_.get(); }
+
+    private:
+        database* owner_;
+        std::unique_ptr<connection> conn_;
+    };
+    read_lease read();
+
+    // Readiness: a trivial query through a reader answers.
+    bool ping();
+    const std::filesystem::path& path() const noexcept { return path_; }
+
+private:
+    struct queued_job {
+        write_job job;
+        write_callback done;
+    };
+    void run_writer();
+    void commit_batch(std::vector<queued_job>& batch);
+
+    std::filesystem::path path_;
+    config::store_settings settings_;
+    std::unique_ptr<connection> writer_db_;
+
+    mutable std::mutex queue_mutex_;
+    std::condition_variable queue_ready_;
+    std::deque<queued_job> queue_;
+    bool stopping_ = false;
+
+    std::mutex readers_mutex_;
+    std::condition_variable reader_returned_;
+    std::vector<std::unique_ptr<connection>> idle_readers_;
+    std::size_t readers_open_ = 0;
+
+    metrics::gauge& queue_depth_gauge_;
+    metrics::histogram& batch_size_;
+    metrics::histogram& commit_latency_;
+    metrics::counter& commit_failures_;
+
+    std::thread writer_thread_;
+};
+
+}  // namespace outagedesk::store

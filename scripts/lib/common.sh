@@ -1,0 +1,31 @@
+# Shared by the scripts: where the project is, and installing what is missing.
+# Installing is idempotent and silent when everything is present.
+set -euo pipefail
+OUTAGEDESK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+OUTAGEDESK_PACKAGES=(
+  g++ cmake ninja-build pkg-config
+  libboost-dev libboost-system-dev nlohmann-json3-dev libspdlog-dev libsqlite3-dev sqlite3 catch2 libssl-dev
+  tzdata curl ca-certificates
+)
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "need root (or sudo) to run: $*" >&2; return 1; fi
+}
+
+# install_packages PKG...: installs the Debian packages that are not installed yet.
+install_packages() {
+  local missing=()
+  for pkg in "$@"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then missing+=("$pkg"); fi
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "installing: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq >/dev/null
+  as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+install_dependencies() { install_packages "${OUTAGEDESK_PACKAGES[@]}"; }
+
+jobs_count() { nproc 2>/dev/null || echo 2; }

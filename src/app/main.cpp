@@ -1,0 +1,230 @@
+// The outagedesk command line: wiring and argument parsing only. Everything it
+// runs lives in the core library.
+#include "outagedesk/config/config.hpp"
+#include "outagedesk/domain/role.hpp"
+#include "outagedesk/http/operations_routes.hpp"
+#include "outagedesk/http/router.hpp"
+#include "outagedesk/http/server.hpp"
+#include "outagedesk/metrics/registry.hpp"
+#include "outagedesk/service/auth.hpp"
+#include "outagedesk/store/database.hpp"
+#include "outagedesk/store/migrations.hpp"
+#include "outagedesk/store/token_repository.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <ctime>
+#include <iostream>
+#include <map>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using namespace outagedesk;
+
+constexpr const char* usage = R"(usage: outagedesk <command> [options]
+
+commands:
+  serve [--listen HOST:PORT]          run the server (port 0 picks a free port)
+  migrate                             apply pending schema migrations
+  token create --role R --name N      create a token (admin|ops|agent|ivr); prints it once
+  token revoke --name N               revoke a token at once
+  demo                                load demo data into an empty database
+
+options for every command:
+  --config FILE   configuration file (default config/outagedesk.json)
+  --db PATH       database file, overriding the configuration
+)";
+
+struct command_line {
+    std::vector<std::string> words;
+    std::map<std::string, std::string> options;
+};
+
+command_line parse_command_line(int argc, char** argv) {
+    command_line cl;
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg == "-h" || arg == "--help") {
+            std::cout << usage;
+            std::exit(0);
+        }
+        if (arg.rfind("--", 0) == 0) {
+            auto eq = arg.find('=');
+            if (eq != std::string::npos) {
+                cl.options[arg.substr(2, eq - 2)] = arg.substr(eq + 1);
+            } else {
+                if (i + 1 >= argc) throw std::invalid_argument("option " + arg + " needs a value");
+                cl.options[arg.substr(2)] = argv[++i];
+            }
+        } else {
+            cl.words.push_back(arg);
+        }
+    }
+    return cl;
+}
+
+std::string option(const command_line& cl, const std::string& name, const std::string& fallback = "") {
+    auto it = cl.options.find(name);
+    return it == cl.options.end() ? fallback : it->second;
+}
+
+void only_options(const command_line& cl, std::initializer_list<const char*> allowed) {
+    for (const auto& [name, value] : cl.options) {
+        bool known = name == "config" || name == "db";
+        for (const char* a : allowed) known = known || name == a;
+        if (!known) throw std::invalid_argument("unknown option --" + name);
+    }
+}
+
+std::string now_rfc3339() {
+    std::time_t t = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&t, &utc);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return text;
+}
+
+config::settings load(const command_line& cl) {
+    auto settings = config::load_settings(option(cl, "config", "config/outagedesk.json"));
+    if (auto db = option(cl, "db"); !db.empty()) settings.database = db;
+    return settings;
+}
+
+void setup_logging(const config::settings& settings) {
+    auto logger = spdlog::stderr_color_mt("outagedesk");
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+    spdlog::set_default_logger(logger);
+    spdlog::set_level(spdlog::level::from_str(settings.log_level));
+}
+
+int serve(const command_line& cl) {
+    only_options(cl, {"listen"});
+    auto settings = load(cl);
+    if (auto listen = option(cl, "listen"); !listen.empty()) settings.listen = config::parse_listen_address(listen, "--listen");
+    setup_logging(settings);
+
+    metrics::registry metrics;
+    store::database db(settings.database, settings.store, metrics);
+    store::token_repository tokens(db);
+    service::authenticator auth(tokens);
+
+    http::router routes([&auth](std::string_view header) { return auth.authenticate(header); }, metrics);
+    http::add_operations_routes(routes, [&db] { return db.ping(); }, metrics);
+
+    boost::asio::io_context io(static_cast<int>(settings.threads));
+    auto front = std::make_shared<http::server>(io, settings.http, routes, metrics);
+    auto bound = front->listen(settings.listen.host, settings.listen.port);
+    spdlog::info("listening on {}:{}", bound.address().to_string(), bound.port());
+
+    std::mutex stop_mutex;
+    std::condition_variable stop_signalled;
+    bool stopping = false;
+    bool finished = false;
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+        if (ec) return;
+        spdlog::info("signal {} received: finishing in-flight requests", signal);
+        front->shut_down();
+        std::lock_guard lock(stop_mutex);
+        stopping = true;
+        stop_signalled.notify_all();
+    });
+    // Bounds the drain: requests still running (a long-poll, say) after the
+    // grace period are cut off.
+    std::thread watchdog([&] {
+        std::unique_lock lock(stop_mutex);
+        stop_signalled.wait(lock, [&] { return stopping || finished; });
+        if (!stop_signalled.wait_for(lock, std::chrono::seconds(10), [&] { return finished; })) io.stop();
+    });
+
+    std::vector<std::thread> workers;
+    for (unsigned i = 1; i < settings.threads; ++i) workers.emplace_back([&io] { io.run(); });
+    io.run();
+    for (auto& w : workers) w.join();
+    {
+        std::lock_guard lock(stop_mutex);
+        finished = true;
+        stop_signalled.notify_all();
+    }
+    watchdog.join();
+    db.stop();
+    spdlog::info("stopped cleanly");
+    return 0;
+}
+
+int migrate_command(const command_line& cl) {
+    only_options(cl, {});
+    auto settings = load(cl);
+    if (settings.database.has_parent_path()) std::filesystem::create_directories(settings.database.parent_path());
+    store::connection conn(settings.database, store::connection::mode::read_write,
+                           static_cast<int>(settings.store.busy_timeout.count()));
+    int applied = store::migrate(conn);
+    std::cerr << "applied " << applied << " migration(s); schema version " << store::schema_version(conn) << "\n";
+    return 0;
+}
+
+int token_command(const command_line& cl) {
+    only_options(cl, {"role", "name"});
+    if (cl.words.size() < 2) throw std::invalid_argument("token needs create or revoke");
+    auto settings = load(cl);
+    metrics::registry metrics;
+    store::database db(settings.database, settings.store, metrics);
+    store::token_repository tokens(db);
+    const std::string name = option(cl, "name");
+    if (name.empty() || name.size() > 100) throw std::invalid_argument("--name is required (1 to 100 characters)");
+    if (cl.words[1] == "create") {
+        auto role = domain::parse_role(option(cl, "role"));
+        if (!role) throw std::invalid_argument("--role must be admin, ops, agent or ivr");
+        std::string token = service::generate_token();
+        if (!tokens.create(name, *role, service::hash_token(token), now_rfc3339())) {
+            std::cerr << "a token named '" << name << "' exists already; revoke it first\n";
+            return 1;
+        }
+        std::cout << token << std::endl;
+        return 0;
+    }
+    if (cl.words[1] == "revoke") {
+        if (!tokens.revoke(name, now_rfc3339())) {
+            std::cerr << "no active token named '" << name << "'\n";
+            return 1;
+        }
+        std::cerr << "revoked '" << name << "'\n";
+        return 0;
+    }
+    throw std::invalid_argument("token needs create or revoke");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        auto cl = parse_command_line(argc, argv);
+        if (cl.words.empty()) {
+            std::cerr << usage;
+            return 2;
+        }
+        const auto& command = cl.words[0];
+        if (command == "serve") return serve(cl);
+        if (command == "migrate") return migrate_command(cl);
+        if (command == "token") return token_command(cl);
+        std::cerr << "unknown command '" << command << "'\n" << usage;
+        return 2;
+    } catch (const config::config_error& e) {
+        std::cerr << "outagedesk: " << e.what() << "\n";
+        return 78;  // EX_CONFIG
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "outagedesk: " << e.what() << "\n" << usage;
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "outagedesk: " << e.what() << "\n";
+        return 1;
+    }
+}

@@ -1,0 +1,50 @@
+#include "outagedesk/http/json_body.hpp"
+
+#include "outagedesk/http/errors.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace outagedesk::http {
+
+namespace {
+bool is_json_media_type(std::string_view content_type) {
+    auto semicolon = content_type.find(';');
+    std::string_view type = content_type.substr(0, semicolon);
+    while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+    std::string lowered(type);
+    std::transform(lowered.begin(), lowered.end(), lowered.begin(), [](unsigned char c) { return std::tolower(c); });
+    return lowered == "application/json";
+}
+}  // namespace
+
+nlohmann::json parse_json_body(const request_context& request) {
+    if (!is_json_media_type(request.header("Content-Type")))
+        throw http_error(beast_http::status::unsupported_media_type, "unsupported_media_type",
+                         "The body must be sent as Content-Type: application/json.");
+    bool too_deep = false;
+    nlohmann::json::parser_callback_t limit_depth = [&too_deep](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+        if (depth > max_json_depth) too_deep = true;
+        return !too_deep;
+    };
+    nlohmann::json doc;
+    try {
+        doc = nlohmann::json::parse(request.message.body(), limit_depth);
+    } catch (const nlohmann::json::parse_error& e) {
+        throw http_error(beast_http::status::bad_request, "malformed_json",
+                         "The body is not valid JSON (byte " + std::to_string(e.byte) + ").");
+    }
+    if (too_deep)
+        throw http_error(beast_http::status::bad_request, "malformed_json",
+                         "The body nests deeper than " + std::to_string(max_json_depth) + " levels.");
+    return doc;
+}
+
+nlohmann::json parse_json_object(const request_context& request) {
+    auto doc = parse_json_body(request);
+    if (!doc.is_object())
+        throw http_error(beast_http::status::bad_request, "malformed_json", "The body must be a JSON object.");
+    return doc;
+}
+
+}  // namespace outagedesk::http

@@ -1,0 +1,253 @@
+#include "outagedesk/http/server.hpp"
+
+#include "outagedesk/http/errors.hpp"
+#include "outagedesk/metrics/registry.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+#include <limits>
+#include <random>
+
+namespace outagedesk::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+using tcp = net::ip::tcp;
+
+namespace {
+bool acceptable_request_id(std::string_view id) {
+    if (id.empty() || id.size() > 64) return false;
+    for (char c : id)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
+    return true;
+}
+}  // namespace
+
+// One client connection. Reads are sequential: the next request is read only
+// after the previous answer is written, so at most one write is in flight.
+class http_session : public std::enable_shared_from_this<http_session> {
+public:
+    http_session(tcp::socket&& socket, std::shared_ptr<server> owner)
+        : stream_(std::move(socket)), owner_(std::move(owner)) {}
+
+    void start() {
+        beast::error_code ec;
+        auto remote = stream_.socket().remote_endpoint(ec);
+        if (!ec) remote_address_ = remote.address().to_string();
+        net::dispatch(stream_.get_executor(), beast::bind_front_handler(&http_session::wait_for_request, shared_from_this()));
+    }
+
+    // Called through post() on this session's strand when the server shuts down.
+    void close_if_idle() {
+        if (idle_) close();
+        else close_after_response_ = true;
+    }
+
+    auto executor() { return stream_.get_executor(); }
+
+    ~http_session() { owner_->session_ended(); }
+
+private:
+    // Waits for the first byte of a request under the idle timeout, so an idle
+    // keep-alive connection and a slow header are bounded separately.
+    void wait_for_request() {
+        idle_ = true;
+        if (owner_->shutting_down() || close_after_response_) return close();
+        if (buffer_.size() > 0) return read_header();
+        stream_.expires_after(owner_->limits().idle_timeout);
+        stream_.async_read_some(buffer_.prepare(4096), beast::bind_front_handler(&http_session::on_first_bytes, shared_from_this()));
+    }
+
+    void on_first_bytes(beast::error_code ec, std::size_t bytes) {
+        if (ec) return close();
+        buffer_.commit(bytes);
+        read_header();
+    }
+
+    void read_header() {
+        idle_ = false;
+        parser_.emplace();
+        parser_->header_limit(static_cast<std::uint32_t>(owner_->limits().max_header_bytes));
+        // The real body limit depends on the media type, known only after the
+        // header; until then the parser must not judge Content-Length itself.
+        parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+        stream_.expires_after(owner_->limits().header_read_timeout);
+        beast::http::async_read_header(stream_, buffer_, *parser_,
+                                       beast::bind_front_handler(&http_session::on_header, shared_from_this()));
+    }
+
+    void on_header(beast::error_code ec, std::size_t) {
+        if (ec == beast::http::error::header_limit)
+            return refuse(beast::http::status::request_header_fields_too_large, "headers_too_large",
+                          "The request headers exceed the server's limit.");
+        if (ec) {
+            if (ec != beast::error::timeout && ec != net::error::eof && ec != net::error::connection_reset &&
+                ec != net::error::operation_aborted)
+                refuse(beast::http::status::bad_request, "malformed_request", "The request could not be parsed.");
+            else
+                close();
+            return;
+        }
+        auto& header = parser_->get();
+        auto content_type = header[beast::http::field::content_type];
+        std::size_t limit = owner_->limits().max_body_bytes;
+        if (content_type.starts_with("text/csv")) limit = owner_->limits().max_import_bytes;
+        parser_->body_limit(limit);
+        if (auto length = parser_->content_length(); length && *length > limit)
+            return refuse(beast::http::status::payload_too_large, "payload_too_large",
+                          "The body is larger than the limit of " + std::to_string(limit) + " bytes.");
+        stream_.expires_after(owner_->limits().body_read_timeout);
+        beast::http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&http_session::on_body, shared_from_this()));
+    }
+
+    void on_body(beast::error_code ec, std::size_t) {
+        if (ec == beast::http::error::body_limit)
+            return refuse(beast::http::status::payload_too_large, "payload_too_large", "The body is larger than the limit.");
+        if (ec) return close();
+        stream_.expires_never();
+        auto request = std::make_shared<request_context>();
+        request->message = parser_->release();
+        parser_.reset();
+        auto target = request->message.target();
+        std::string_view full(target.data(), target.size());
+        auto question = full.find('?');
+        request->path = std::string(full.substr(0, question));
+        if (question != std::string_view::npos) request->query = parse_query(full.substr(question + 1));
+        auto incoming_id = request->header("X-Request-Id");
+        request->request_id = acceptable_request_id(incoming_id) ? std::string(incoming_id) : owner_->next_request_id();
+        request->remote_address = remote_address_;
+        keep_alive_ = request->message.keep_alive();
+        const unsigned version = request->message.version();
+        const bool head = request->message.method() == beast::http::verb::head;
+        auto self = shared_from_this();
+        std::string request_id = request->request_id;
+        owner_->routes().dispatch(request, [self, version, request_id, head](response res) {
+            net::post(self->executor(), [self, version, request_id, head, res = std::move(res)]() mutable {
+                self->write(std::move(res), version, request_id, head);
+            });
+        });
+    }
+
+    void refuse(beast::http::status status, const std::string& code, const std::string& message) {
+        keep_alive_ = false;
+        write(error_response(status, code, message), 11, owner_->next_request_id(), false);
+    }
+
+    void write(response res, unsigned version, const std::string& request_id, bool head) {
+        res.version(version);
+        res.set(beast::http::field::server, "outagedesk");
+        res.set("X-Request-Id", request_id);
+        if (owner_->shutting_down() || close_after_response_) keep_alive_ = false;
+        res.keep_alive(keep_alive_);
+        if (head) {
+            auto length = res.body().size();
+            res.body().clear();
+            res.content_length(length);
+        } else {
+            res.prepare_payload();
+        }
+        response_ = std::make_shared<response>(std::move(res));
+        stream_.expires_after(owner_->limits().body_read_timeout);
+        beast::http::async_write(stream_, *response_, beast::bind_front_handler(&http_session::on_write, shared_from_this()));
+    }
+
+    void on_write(beast::error_code ec, std::size_t) {
+        response_.reset();
+        if (ec || !keep_alive_) return close();
+        wait_for_request();
+    }
+
+    void close() {
+        beast::error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        stream_.socket().close(ignored);
+    }
+
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+    std::shared_ptr<server> owner_;
+    std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
+    std::shared_ptr<response> response_;
+    std::string remote_address_;
+    bool keep_alive_ = true;
+    bool idle_ = true;
+    bool close_after_response_ = false;
+};
+
+server::server(net::io_context& io, const config::http_limits& limits, const router& routes, metrics::registry& metrics)
+    : io_(io),
+      limits_(limits),
+      routes_(routes),
+      acceptor_(net::make_strand(io)),
+      open_connections_(metrics.get_gauge("outagedesk_open_connections", "Client connections now open")),
+      refused_connections_(metrics.get_counter("outagedesk_refused_connections_total",
+                                               "Connections refused because the connection cap was reached")) {
+    std::random_device seed;
+    std::uniform_int_distribution<unsigned> digit(0, 15);
+    static constexpr char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 8; ++i) request_id_prefix_ += hex[digit(seed)];
+}
+
+tcp::endpoint server::listen(const std::string& host, std::uint16_t port) {
+    tcp::endpoint endpoint(net::ip::make_address(host), port);
+    acceptor_.open(endpoint.protocol());
+    acceptor_.set_option(net::socket_base::reuse_address(true));
+    acceptor_.bind(endpoint);
+    acceptor_.listen(net::socket_base::max_listen_connections);
+    do_accept();
+    return acceptor_.local_endpoint();
+}
+
+void server::do_accept() {
+    acceptor_.async_accept(net::make_strand(io_), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+        if (ec) {
+            if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
+            spdlog::warn("accept failed: {}", ec.message());
+        } else if (static_cast<std::size_t>(self->open_connections_.value()) >= self->limits_.max_connections) {
+            self->refused_connections_.add();
+            beast::error_code ignored;
+            socket.close(ignored);
+        } else {
+            socket.set_option(tcp::no_delay(true), ec);
+            auto session = std::make_shared<http_session>(std::move(socket), self);
+            self->session_started(session);
+            session->start();
+        }
+        if (!self->shutting_down_) self->do_accept();
+    });
+}
+
+void server::session_started(const std::shared_ptr<http_session>& session) {
+    open_connections_.add(1);
+    std::lock_guard lock(sessions_mutex_);
+    // Prune entries of ended sessions as we go so the list stays the size of
+    // the open set.
+    if (sessions_.size() > 64 && sessions_.size() % 64 == 0) sessions_.remove_if([](auto& w) { return w.expired(); });
+    sessions_.push_back(session);
+}
+
+void server::session_ended() { open_connections_.add(-1); }
+
+std::string server::next_request_id() {
+    return request_id_prefix_ + "-" + std::to_string(request_counter_.fetch_add(1, std::memory_order_relaxed) + 1);
+}
+
+void server::shut_down() {
+    if (shutting_down_.exchange(true)) return;
+    net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+        beast::error_code ignored;
+        self->acceptor_.close(ignored);
+    });
+    std::lock_guard lock(sessions_mutex_);
+    for (auto& weak : sessions_)
+        if (auto session = weak.lock())
+            net::post(session->executor(), [session] { session->close_if_idle(); });
+    sessions_.clear();
+}
+
+}  // namespace outagedesk::http

@@ -1,0 +1,103 @@
+// The real binary on a free loopback port with a temporary database.
+#include "support/server_process.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <regex>
+#include <set>
+
+using outagedesk::test::http_client;
+using outagedesk::test::server_process;
+
+TEST_CASE("the server answers health, readiness and metrics", "[integration]") {
+    server_process server;
+    server.start();
+    auto health = server.request("GET", "/healthz");
+    CHECK(health.status == 200);
+    CHECK(health.json()["status"] == "ok");
+    CHECK_FALSE(health.header("x-request-id").empty());
+    auto ready = server.request("GET", "/readyz");
+    CHECK(ready.status == 200);
+    auto metrics = server.request("GET", "/metrics");
+    CHECK(metrics.status == 200);
+    CHECK_THAT(metrics.header("content-type"), Catch::StartsWith("text/plain"));
+    CHECK_THAT(metrics.body, Catch::Contains("# TYPE outagedesk_http_requests_total counter"));
+    CHECK_THAT(metrics.body, Catch::Contains(R"(outagedesk_http_requests_total{route="/healthz",status="200"} 1)"));
+    CHECK_THAT(metrics.body, Catch::Contains("outagedesk_open_connections"));
+    CHECK_THAT(metrics.body, Catch::Contains("outagedesk_write_queue_depth"));
+    CHECK_THAT(metrics.body, Catch::Contains("outagedesk_http_request_seconds_bucket"));
+}
+
+TEST_CASE("unknown paths, wrong methods and oversized requests get JSON errors", "[integration]") {
+    server_process server;
+    server.start();
+    auto missing = server.request("GET", "/v1/no-such-thing");
+    CHECK(missing.status == 404);
+    CHECK(missing.json()["error"]["code"] == "not_found");
+    auto wrong = server.request("DELETE", "/healthz");
+    CHECK(wrong.status == 405);
+    CHECK(wrong.header("allow") == "GET");
+    CHECK(wrong.json()["error"]["code"] == "method_not_allowed");
+    auto big = server.request("POST", "/healthz", std::string(1024 * 1024 + 1, 'x'), {{"Content-Type", "application/json"}});
+    CHECK(big.status == 413);
+    CHECK(big.json()["error"]["code"] == "payload_too_large");
+    auto huge_header = server.request("GET", "/healthz", "", {{"X-Padding", std::string(20000, 'a')}});
+    CHECK(huge_header.status == 431);
+    // The server is still well after refusing.
+    CHECK(server.request("GET", "/healthz").status == 200);
+}
+
+TEST_CASE("keep-alive serves many requests on one connection with distinct request ids", "[integration]") {
+    server_process server;
+    server.start();
+    http_client client(server.port());
+    std::set<std::string> ids;
+    for (int i = 0; i < 20; ++i) {
+        auto r = client.request("GET", "/healthz");
+        REQUIRE(r.status == 200);
+        ids.insert(r.header("x-request-id"));
+    }
+    CHECK(ids.size() == 20);
+    auto echoed = client.request("GET", "/healthz", "", {{"X-Request-Id", "call-123"}});
+    CHECK(echoed.header("x-request-id") == "call-123");
+    CHECK_THAT(server.log(), Catch::Contains("[call-123] GET /healthz 200"));
+}
+
+TEST_CASE("tokens are created by the CLI, printed once and never logged", "[integration][auth]") {
+    server_process server;
+    auto token = server.create_token("agent", "desk-7");
+    CHECK(std::regex_match(token, std::regex("odk_[0-9a-f]{64}")));
+    std::string out, err;
+    CHECK(server.cli({"token", "create", "--role", "agent", "--name", "desk-7"}, &out, &err) == 1);
+    CHECK_THAT(err, Catch::Contains("exists already"));
+    CHECK(server.cli({"token", "create", "--role", "root", "--name", "x"}, &out, &err) == 2);
+    server.start();
+    server.request("GET", "/metrics", "", {{"Authorization", "Bearer " + token}});
+    CHECK(server.log().find(token) == std::string::npos);
+    CHECK(server.log().find(token.substr(4, 20)) == std::string::npos);
+}
+
+TEST_CASE("SIGTERM stops the server cleanly with exit status 0", "[integration]") {
+    server_process server;
+    server.start();
+    http_client idle(server.port());  // an idle keep-alive connection must not hold the exit
+    REQUIRE(idle.request("GET", "/healthz").status == 200);
+    CHECK(server.stop(SIGTERM) == 0);
+    CHECK_THAT(server.log(), Catch::Contains("stopped cleanly"));
+}
+
+TEST_CASE("a bad config stops the start with the key named", "[integration][config]") {
+    server_process server(nlohmann::json{{"threads", 0}});
+    std::string out, err;
+    CHECK(server.cli({"migrate"}, &out, &err) == 78);
+    CHECK_THAT(err, Catch::Contains("'threads'"));
+}
+
+TEST_CASE("migrate applies the schema and is a no-op the second time", "[integration][store]") {
+    server_process server;
+    std::string out, err;
+    REQUIRE(server.cli({"migrate"}, &out, &err) == 0);
+    CHECK_THAT(err, Catch::Contains("applied"));
+    REQUIRE(server.cli({"migrate"}, &out, &err) == 0);
+    CHECK_THAT(err, Catch::Contains("applied 0 migration(s)"));
+}

@@ -1,0 +1,109 @@
+#include "outagedesk/metrics/registry.hpp"
+#include "outagedesk/store/database.hpp"
+#include "support/server_process.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+using namespace outagedesk;
+
+TEST_CASE("group commit under 8 concurrent writers commits all but the failing job", "[store][writer]") {
+    test::temp_dir dir;
+    metrics::registry metrics;
+    config::store_settings settings;
+    store::database db(dir.path() / "g.db", settings, metrics);
+    db.write_sync([](store::write_context& w) { w.db().exec("CREATE TABLE rows (writer INTEGER, n INTEGER, UNIQUE (writer, n))"); });
+
+    constexpr int writers = 8;
+    constexpr int per_writer = 200;
+    constexpr int failing_writer = 3;
+    constexpr int failing_n = 77;
+    std::atomic<int> committed{0};
+    std::atomic<int> failed{0};
+    std::string failure_text;
+    std::mutex failure_mutex;
+    std::vector<std::thread> threads;
+    for (int w = 0; w < writers; ++w) {
+        threads.emplace_back([&, w] {
+            std::vector<std::future<void>> pending;
+            for (int n = 0; n < per_writer; ++n) {
+                auto done = std::make_shared<std::promise<void>>();
+                pending.push_back(done->get_future());
+                db.submit(
+                    [w, n](store::write_context& ctx) {
+                        ctx.db().cached("INSERT INTO rows VALUES (?1, ?2)").bind(1, w).bind(2, n).run();
+                        if (w == failing_writer && n == failing_n) throw std::runtime_error("job 77 refuses");
+                    },
+                    [&, done](std::exception_ptr error) {
+                        if (error) {
+                            ++failed;
+                            try {
+                                std::rethrow_exception(error);
+                            } catch (const std::exception& e) {
+                                std::lock_guard lock(failure_mutex);
+                                failure_text = e.what();
+                            }
+                        } else {
+                            ++committed;
+                        }
+                        done->set_value();
+                    });
+            }
+            for (auto& f : pending) f.get();
+        });
+    }
+    for (auto& t : threads) t.join();
+
+    CHECK(committed == writers * per_writer - 1);
+    CHECK(failed == 1);
+    CHECK(failure_text == "job 77 refuses");
+    auto reader = db.read();
+    auto& count = reader->cached("SELECT COUNT(*) FROM rows");
+    REQUIRE(count.step());
+    CHECK(count.get_int64(0) == writers * per_writer - 1);
+    count.reset();
+    auto& missing = reader->cached("SELECT COUNT(*) FROM rows WHERE writer = ?1 AND n = ?2");
+    missing.bind(1, failing_writer).bind(2, failing_n);
+    REQUIRE(missing.step());
+    CHECK(missing.get_int64(0) == 0);
+    missing.reset();
+    // Batching happened: fewer commits than jobs.
+    auto text = metrics.render();
+    CHECK(text.find("outagedesk_commit_batch_size_count") != std::string::npos);
+}
+
+TEST_CASE("after-commit actions run only for jobs that committed", "[store][writer]") {
+    test::temp_dir dir;
+    metrics::registry metrics;
+    store::database db(dir.path() / "a.db", config::store_settings{}, metrics);
+    std::atomic<int> ran{0};
+    db.write_sync([&](store::write_context& w) { w.after_commit([&] { ran += 1; }); });
+    CHECK(ran == 1);
+    CHECK_THROWS(db.write_sync([&](store::write_context& w) {
+        w.after_commit([&] { ran += 10; });
+        throw std::runtime_error("no");
+    }));
+    CHECK(ran == 1);
+}
+
+TEST_CASE("a full write queue refuses new jobs instead of growing", "[store][writer]") {
+    test::temp_dir dir;
+    metrics::registry metrics;
+    config::store_settings settings;
+    settings.write_queue_limit = 2;
+    store::database db(dir.path() / "q.db", settings, metrics);
+    std::promise<void> release;
+    auto gate = release.get_future().share();
+    std::promise<void> started;
+    db.submit([&, gate](store::write_context&) { started.set_value(); gate.wait(); }, nullptr);
+    started.get_future().wait();  // the writer now holds the first job
+    db.submit([](store::write_context&) {}, nullptr);
+    db.submit([](store::write_context&) {}, nullptr);
+    CHECK_THROWS_AS(db.submit([](store::write_context&) {}, nullptr), store::store_overloaded);
+    release.set_value();
+    db.stop();
+    CHECK(db.queue_depth() == 0);
+}
