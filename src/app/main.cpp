@@ -2,17 +2,23 @@
 // runs lives in the core library.
 #include "outagedesk/config/config.hpp"
 #include "outagedesk/domain/role.hpp"
+#include "outagedesk/http/api_routes.hpp"
 #include "outagedesk/http/operations_routes.hpp"
 #include "outagedesk/http/router.hpp"
 #include "outagedesk/http/server.hpp"
 #include "outagedesk/metrics/registry.hpp"
 #include "outagedesk/service/auth.hpp"
+#include "outagedesk/service/customer_service.hpp"
+#include "outagedesk/service/demo_data.hpp"
+#include "outagedesk/service/incident_service.hpp"
+#include "outagedesk/service/startup.hpp"
 #include "outagedesk/store/database.hpp"
 #include "outagedesk/store/migrations.hpp"
 #include "outagedesk/store/token_repository.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -111,15 +117,37 @@ int serve(const command_line& cl) {
     if (auto listen = option(cl, "listen"); !listen.empty()) settings.listen = config::parse_listen_address(listen, "--listen");
     setup_logging(settings);
 
+    auto zone = service::load_time_zone(settings.timezone);
+    auto templates = service::load_templates(settings.templates_dir);
+    auto clock = service::system_clock();
+
     metrics::registry metrics;
     store::database db(settings.database, settings.store, metrics);
     store::token_repository tokens(db);
     service::authenticator auth(tokens);
+    boost::asio::io_context io(static_cast<int>(settings.threads));
+    service::customer_service customers(db, settings, clock);
+    service::incident_service incidents(db, settings, zone, std::move(templates), clock, io);
+    incidents.start();
 
     http::router routes([&auth](std::string_view header) { return auth.authenticate(header); }, metrics);
     http::add_operations_routes(routes, [&db] { return db.ping(); }, metrics);
+    http::api_services api{incidents, customers};
+    http::add_incident_routes(routes, api);
+    http::add_customer_routes(routes, api);
+    http::add_lookup_routes(routes, api);
 
-    boost::asio::io_context io(static_cast<int>(settings.threads));
+    // Relative ETA words ("today", "tomorrow") go stale at midnight; re-render each minute.
+    boost::asio::steady_timer refresh_timer(io);
+    std::function<void()> schedule_refresh = [&] {
+        refresh_timer.expires_after(std::chrono::seconds(60));
+        refresh_timer.async_wait([&](const boost::system::error_code& ec) {
+            if (ec) return;
+            incidents.refresh();
+            schedule_refresh();
+        });
+    };
+    schedule_refresh();
     auto front = std::make_shared<http::server>(io, settings.http, routes, metrics);
     auto bound = front->listen(settings.listen.host, settings.listen.port);
     spdlog::info("listening on {}:{}", bound.address().to_string(), bound.port());
@@ -133,6 +161,7 @@ int serve(const command_line& cl) {
         if (ec) return;
         spdlog::info("signal {} received: finishing in-flight requests", signal);
         front->shut_down();
+        refresh_timer.cancel();
         std::lock_guard lock(stop_mutex);
         stopping = true;
         stop_signalled.notify_all();
@@ -168,6 +197,23 @@ int migrate_command(const command_line& cl) {
                            static_cast<int>(settings.store.busy_timeout.count()));
     int applied = store::migrate(conn);
     std::cerr << "applied " << applied << " migration(s); schema version " << store::schema_version(conn) << "\n";
+    return 0;
+}
+
+int demo_command(const command_line& cl) {
+    only_options(cl, {});
+    auto settings = load(cl);
+    metrics::registry metrics;
+    store::database db(settings.database, settings.store, metrics);
+    boost::asio::io_context io;
+    auto clock = service::system_clock();
+    service::incident_service incidents(db, settings, service::load_time_zone(settings.timezone),
+                                        service::load_templates(settings.templates_dir), clock, io);
+    auto summary = service::load_demo(db, incidents, clock);
+    if (summary.loaded)
+        std::cerr << "demo data loaded: " << summary.customers << " customers, incident " << summary.incident_id << "\n";
+    else
+        std::cerr << "the database holds incidents already; demo data not loaded\n";
     return 0;
 }
 
@@ -215,6 +261,7 @@ int main(int argc, char** argv) {
         if (command == "serve") return serve(cl);
         if (command == "migrate") return migrate_command(cl);
         if (command == "token") return token_command(cl);
+        if (command == "demo") return demo_command(cl);
         std::cerr << "unknown command '" << command << "'\n" << usage;
         return 2;
     } catch (const config::config_error& e) {

@@ -1,6 +1,7 @@
 #include "outagedesk/http/errors.hpp"
 
 #include "outagedesk/domain/errors.hpp"
+#include "outagedesk/service/errors.hpp"
 #include "outagedesk/store/errors.hpp"
 
 #include <nlohmann/json.hpp>
@@ -38,6 +39,14 @@ response response_for_exception(std::exception_ptr error, const std::string& req
         // Domain messages may already start with the field ("areas[2]: …").
         if (!e.field().empty() && message.rfind(e.field(), 0) != 0) message = e.field() + ": " + message;
         return error_response(s::unprocessable_entity, "invalid_field", message, e.field());
+    } catch (const service::not_found& e) {
+        return error_response(s::not_found, "not_found", e.what());
+    } catch (const service::version_mismatch& e) {
+        auto res = error_response(s::precondition_failed, "version_mismatch", e.what());
+        res.set(beast_http::field::etag, "\"" + std::to_string(e.current()) + "\"");
+        return res;
+    } catch (const service::conflict& e) {
+        return error_response(s::conflict, e.code(), e.what());
     } catch (const store::store_overloaded& e) {
         spdlog::warn("[{}] write refused: {}", request_id, e.what());
         auto res = error_response(s::service_unavailable, "overloaded", "The server is busy; try again shortly.");

@@ -28,10 +28,10 @@ std::string generate_token() {
     return "odk_" + to_hex(bytes.data(), bytes.size());
 }
 
-std::string hash_token(std::string_view token) {
+std::string sha256_hex(std::string_view text) {
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int length = 0;
-    if (EVP_Digest(token.data(), token.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1)
+    if (EVP_Digest(text.data(), text.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1)
         throw std::runtime_error("SHA-256 failed");
     return to_hex(digest.data(), length);
 }

@@ -34,11 +34,61 @@ CREATE TABLE idempotency_keys (
     actor TEXT NOT NULL,
     key TEXT NOT NULL,
     route TEXT NOT NULL,
-    status INTEGER NOT NULL,
-    body TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    resource_id TEXT NOT NULL,
     created_at TEXT NOT NULL,
     PRIMARY KEY (actor, key, route)
 );
+)sql"},
+        {2, "incidents, timeline, customers", R"sql(
+CREATE TABLE incidents (
+    id TEXT PRIMARY KEY,
+    number INTEGER NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    status TEXT NOT NULL,
+    services TEXT NOT NULL,
+    areas TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    declared_at TEXT NOT NULL,
+    eta TEXT,
+    resolved_at TEXT,
+    messages TEXT NOT NULL,
+    template TEXT NOT NULL DEFAULT '',
+    version INTEGER NOT NULL,
+    updated_at TEXT NOT NULL,
+    contacts INTEGER NOT NULL DEFAULT 0,
+    deflected INTEGER NOT NULL DEFAULT 0,
+    notified INTEGER NOT NULL DEFAULT 0,
+    affected_customers INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX incidents_active ON incidents (status) WHERE status <> 'resolved';
+CREATE TABLE incident_timeline (
+    id INTEGER PRIMARY KEY,
+    incident_id TEXT NOT NULL REFERENCES incidents (id),
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    status TEXT NOT NULL,
+    note TEXT NOT NULL,
+    version INTEGER NOT NULL
+);
+CREATE INDEX incident_timeline_incident ON incident_timeline (incident_id, id);
+CREATE TABLE customers (
+    id TEXT PRIMARY KEY,
+    phone TEXT,
+    email TEXT,
+    postcode TEXT NOT NULL,
+    language TEXT NOT NULL,
+    services INTEGER NOT NULL,
+    preferred_channel TEXT NOT NULL,
+    monthly_fee_cents INTEGER NOT NULL,
+    avg_bill_3m_cents INTEGER NOT NULL,
+    tariff TEXT NOT NULL DEFAULT '',
+    consent INTEGER NOT NULL DEFAULT 1,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX customers_phone ON customers (phone) WHERE phone IS NOT NULL;
+CREATE INDEX customers_postcode ON customers (postcode, services);
 )sql"},
     };
     return list;

@@ -12,8 +12,10 @@ namespace outagedesk::service {
 
 // 32 random bytes from OpenSSL, hex-encoded with a recognisable prefix.
 std::string generate_token();
-// Hex SHA-256 digest of the token text (what the store keeps).
-std::string hash_token(std::string_view token);
+// Hex SHA-256 digest of any text (request fingerprints, ETags).
+std::string sha256_hex(std::string_view text);
+// What the store keeps of a token: its hex SHA-256 digest.
+inline std::string hash_token(std::string_view token) { return sha256_hex(token); }
 
 class authenticator {
 public:

@@ -1,0 +1,83 @@
+#include "outagedesk/store/customer_repository.hpp"
+
+namespace outagedesk::store {
+
+namespace {
+constexpr const char* select_columns =
+    "SELECT id, phone, email, postcode, language, services, preferred_channel, monthly_fee_cents, avg_bill_3m_cents, "
+    "tariff, consent FROM customers ";
+
+domain::customer read_row(const statement& row) {
+    domain::customer c;
+    c.id = row.get_text(0);
+    c.phone = row.get_optional_text(1).value_or("");
+    c.email = row.get_optional_text(2).value_or("");
+    c.postcode = row.get_text(3);
+    c.language = row.get_text(4);
+    c.services = domain::service_set::from_bits(static_cast<std::uint8_t>(row.get_int64(5)));
+    auto channel = row.get_text(6);
+    c.preferred_channel = channel == "sms"     ? domain::contact_preference::sms
+                          : channel == "email" ? domain::contact_preference::email
+                                               : domain::contact_preference::none;
+    c.monthly_fee_cents = row.get_int64(7);
+    c.avg_bill_3m_cents = row.get_int64(8);
+    c.tariff = row.get_text(9);
+    c.consent = row.get_int64(10) != 0;
+    return c;
+}
+
+std::optional<domain::customer> find_one(database& db, const std::string& where, const std::string& value) {
+    auto reader = db.read();
+    auto& query = reader->cached(std::string(select_columns) + where);
+    query.bind(1, value);
+    std::optional<domain::customer> found;
+    if (query.step()) found = read_row(query);
+    query.reset();
+    return found;
+}
+
+std::optional<std::string> non_empty(const std::string& s) {
+    if (s.empty()) return std::nullopt;
+    return s;
+}
+}  // namespace
+
+bool customer_repository::upsert(write_context& w, const domain::customer& c, const std::string& now) {
+    auto& exists = w.db().cached("SELECT 1 FROM customers WHERE id = ?1");
+    exists.bind(1, c.id);
+    bool known = exists.step();
+    exists.reset();
+    w.db()
+        .cached("INSERT INTO customers (id, phone, email, postcode, language, services, preferred_channel, "
+                "monthly_fee_cents, avg_bill_3m_cents, tariff, consent, updated_at) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+                "ON CONFLICT (id) DO UPDATE SET phone = excluded.phone, email = excluded.email, "
+                "postcode = excluded.postcode, language = excluded.language, services = excluded.services, "
+                "preferred_channel = excluded.preferred_channel, monthly_fee_cents = excluded.monthly_fee_cents, "
+                "avg_bill_3m_cents = excluded.avg_bill_3m_cents, tariff = excluded.tariff, consent = excluded.consent, "
+                "updated_at = excluded.updated_at")
+        .bind(1, c.id)
+        .bind(2, non_empty(c.phone))
+        .bind(3, non_empty(c.email))
+        .bind(4, c.postcode)
+        .bind(5, c.language)
+        .bind(6, static_cast<std::int64_t>(c.services.bits()))
+        .bind(7, std::string(domain::contact_preference_name(c.preferred_channel)))
+        .bind(8, c.monthly_fee_cents)
+        .bind(9, c.avg_bill_3m_cents)
+        .bind(10, c.tariff)
+        .bind(11, c.consent ? 1 : 0)
+        .bind(12, now)
+        .run();
+    return !known;
+}
+
+std::optional<domain::customer> customer_repository::find(const std::string& id) {
+    return find_one(db_, "WHERE id = ?1", id);
+}
+
+std::optional<domain::customer> customer_repository::find_by_phone(const std::string& e164) {
+    return find_one(db_, "WHERE phone = ?1 LIMIT 1", e164);
+}
+
+}  // namespace outagedesk::store
