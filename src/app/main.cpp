@@ -4,6 +4,7 @@
 #include "outagedesk/domain/role.hpp"
 #include "outagedesk/http/api_routes.hpp"
 #include "outagedesk/http/operations_routes.hpp"
+#include "outagedesk/http/push_routes.hpp"
 #include "outagedesk/http/router.hpp"
 #include "outagedesk/http/server.hpp"
 #include "outagedesk/metrics/registry.hpp"
@@ -129,6 +130,10 @@ int serve(const command_line& cl) {
     service::customer_service customers(db, settings, clock);
     service::incident_service incidents(db, settings, zone, std::move(templates), clock, io);
     incidents.start();
+    push::event_hub hub(metrics);
+    store::event_repository event_log(db);
+    push::stream_tickets tickets;
+    incidents.add_event_sink([&hub](const service::published_event& event) { hub.publish(event); });
 
     http::router routes([&auth](std::string_view header) { return auth.authenticate(header); }, metrics);
     http::add_operations_routes(routes, [&db] { return db.ping(); }, metrics);
@@ -136,6 +141,9 @@ int serve(const command_line& cl) {
     http::add_incident_routes(routes, api);
     http::add_customer_routes(routes, api);
     http::add_lookup_routes(routes, api);
+    http::add_push_routes(routes, {hub, event_log, tickets,
+                                   [&auth](std::string_view header) { return auth.authenticate(header); },
+                                   push::stream_settings{}});
 
     // Relative ETA words ("today", "tomorrow") go stale at midnight; re-render each minute.
     boost::asio::steady_timer refresh_timer(io);
@@ -162,6 +170,7 @@ int serve(const command_line& cl) {
         spdlog::info("signal {} received: finishing in-flight requests", signal);
         front->shut_down();
         refresh_timer.cancel();
+        hub.shut_down();
         std::lock_guard lock(stop_mutex);
         stopping = true;
         stop_signalled.notify_all();

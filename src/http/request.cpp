@@ -46,6 +46,15 @@ std::vector<std::pair<std::string, std::string>> parse_query(std::string_view qu
     return out;
 }
 
+void responder::take_over(stream_starter start) const {
+    if (takeover_) return takeover_(std::move(start));
+    response res{beast_http::status::not_implemented, 11};
+    res.set(beast_http::field::content_type, "application/json");
+    res.body() = R"({"error":{"code":"not_implemented","message":"Streaming needs a connection."}})";
+    res.prepare_payload();
+    send_(std::move(res));
+}
+
 std::optional<std::string> request_context::query_param(std::string_view name) const {
     for (const auto& [key, value] : query)
         if (key == name) return value;

@@ -49,7 +49,19 @@ bool router::match(const route& r, const std::vector<std::string_view>& parts,
 
 responder router::finishing(std::shared_ptr<request_context> request, responder respond,
                             metrics::histogram* latency) const {
-    return [this, request, respond = std::move(respond), latency](response res) {
+    responder::takeover_fn takeover;
+    if (respond.takeover()) {
+        takeover = [this, request, inner = respond.takeover()](stream_starter start) {
+            metrics_
+                .get_counter("outagedesk_http_requests_total", "Requests answered, by route and status",
+                             "route=\"" + metrics::label_value(request->route) + "\",status=\"stream\"")
+                .add();
+            spdlog::info("[{}] {} {} stream opened {}", request->request_id, std::string(request->message.method_string()),
+                         request->path, request->caller ? request->caller->name : "-");
+            inner(std::move(start));
+        };
+    }
+    responder::send_fn send = [this, request, respond, latency](response res) {
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - request->started).count();
         if (latency) latency->observe(seconds);
         metrics_
@@ -62,6 +74,7 @@ responder router::finishing(std::shared_ptr<request_context> request, responder 
                      request->caller ? request->caller->name : "-");
         respond(std::move(res));
     };
+    return responder(std::move(send), std::move(takeover));
 }
 
 void router::dispatch(std::shared_ptr<request_context> request, responder respond) const {

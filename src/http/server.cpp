@@ -44,6 +44,7 @@ public:
 
     // Called through post() on this session's strand when the server shuts down.
     void close_if_idle() {
+        if (handed_over_) return;
         if (idle_) close();
         else close_after_response_ = true;
     }
@@ -126,11 +127,24 @@ private:
         const bool head = request->message.method() == beast::http::verb::head;
         auto self = shared_from_this();
         std::string request_id = request->request_id;
-        owner_->routes().dispatch(request, [self, version, request_id, head](response res) {
+        responder::send_fn send = [self, version, request_id, head](response res) {
             net::post(self->executor(), [self, version, request_id, head, res = std::move(res)]() mutable {
                 self->write(std::move(res), version, request_id, head);
             });
-        });
+        };
+        responder::takeover_fn takeover = [self, request](stream_starter start) {
+            net::post(self->executor(), [self, request, start = std::move(start)]() mutable {
+                self->hand_over(std::move(start), std::move(request->message));
+            });
+        };
+        owner_->routes().dispatch(request, responder(std::move(send), std::move(takeover)));
+    }
+
+    // The connection now belongs to a stream (SSE, WebSocket); this session
+    // ends when the last handler holding it returns.
+    void hand_over(stream_starter start, request_message message) {
+        handed_over_ = true;
+        start(std::move(stream_), std::move(message), std::move(buffer_));
     }
 
     void refuse(beast::http::status status, const std::string& code, const std::string& message) {
@@ -177,6 +191,7 @@ private:
     bool keep_alive_ = true;
     bool idle_ = true;
     bool close_after_response_ = false;
+    bool handed_over_ = false;
 };
 
 server::server(net::io_context& io, const config::http_limits& limits, const router& routes, metrics::registry& metrics)

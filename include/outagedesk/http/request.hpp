@@ -5,6 +5,8 @@
 // any thread.
 #include "outagedesk/domain/role.hpp"
 
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
 #include <chrono>
@@ -14,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -42,7 +45,33 @@ struct request_context {
     std::string actor() const { return caller ? caller->name : "anonymous"; }
 };
 
-using responder = std::function<void(response)>;
+// A handler that keeps the connection open (SSE, WebSocket) takes the
+// socket, the request and any bytes already read past it.
+using stream_starter =
+    std::function<void(boost::beast::tcp_stream stream, request_message message, boost::beast::flat_buffer buffer)>;
+
+// How a handler answers: with one response, or by taking the connection over.
+// Copyable; exactly one of the two may be used, once.
+class responder {
+public:
+    using send_fn = std::function<void(response)>;
+    using takeover_fn = std::function<void(stream_starter)>;
+
+    template <typename F, typename = std::enable_if_t<std::is_invocable_v<F&, response>>>
+    responder(F send) : send_(std::move(send)) {}
+    responder(send_fn send, takeover_fn takeover) : send_(std::move(send)), takeover_(std::move(takeover)) {}
+
+    void operator()(response res) const { send_(std::move(res)); }
+    // Only sessions over a real socket can hand it over; elsewhere (unit
+    // tests of the router) the request is answered 501.
+    void take_over(stream_starter start) const;
+    const takeover_fn& takeover() const noexcept { return takeover_; }
+
+private:
+    send_fn send_;
+    takeover_fn takeover_;
+};
+
 using handler = std::function<void(std::shared_ptr<request_context>, responder)>;
 
 // Splits "a=1&b=x%20y" into decoded pairs; '+' is a space. Malformed escapes
