@@ -5,6 +5,8 @@
 #include "outagedesk/http/api_routes.hpp"
 #include "outagedesk/http/operations_routes.hpp"
 #include "outagedesk/http/push_routes.hpp"
+#include "outagedesk/http/webhook_routes.hpp"
+#include "outagedesk/push/webhook_worker.hpp"
 #include "outagedesk/http/router.hpp"
 #include "outagedesk/http/server.hpp"
 #include "outagedesk/metrics/registry.hpp"
@@ -13,6 +15,7 @@
 #include "outagedesk/service/demo_data.hpp"
 #include "outagedesk/service/incident_service.hpp"
 #include "outagedesk/service/startup.hpp"
+#include "outagedesk/service/webhook_service.hpp"
 #include "outagedesk/store/database.hpp"
 #include "outagedesk/store/migrations.hpp"
 #include "outagedesk/store/token_repository.hpp"
@@ -134,6 +137,9 @@ int serve(const command_line& cl) {
     store::event_repository event_log(db);
     push::stream_tickets tickets;
     incidents.add_event_sink([&hub](const service::published_event& event) { hub.publish(event); });
+    service::webhook_service webhooks(db);
+    push::webhook_worker webhook_delivery(db, settings.webhooks, metrics);
+    incidents.add_event_sink([&webhook_delivery](const service::published_event&) { webhook_delivery.wake(); });
 
     http::router routes([&auth](std::string_view header) { return auth.authenticate(header); }, metrics);
     http::add_operations_routes(routes, [&db] { return db.ping(); }, metrics);
@@ -143,7 +149,10 @@ int serve(const command_line& cl) {
     http::add_lookup_routes(routes, api);
     http::add_push_routes(routes, {hub, event_log, tickets,
                                    [&auth](std::string_view header) { return auth.authenticate(header); },
-                                   push::stream_settings{}});
+                                   push::stream_settings{settings.push.max_queue, settings.push.heartbeat,
+                                                         settings.push.write_timeout}});
+    http::add_webhook_routes(routes, webhooks);
+    webhook_delivery.start();
 
     // Relative ETA words ("today", "tomorrow") go stale at midnight; re-render each minute.
     boost::asio::steady_timer refresh_timer(io);
@@ -193,6 +202,7 @@ int serve(const command_line& cl) {
         stop_signalled.notify_all();
     }
     watchdog.join();
+    webhook_delivery.stop();
     db.stop();
     spdlog::info("stopped cleanly");
     return 0;

@@ -186,6 +186,32 @@ void read_surge(object_reader& top, surge_settings& surge) {
     r.reject_unknown();
 }
 
+void read_push(object_reader& top, push_settings& push) {
+    const json* v = top.find("push");
+    if (!v) return;
+    object_reader r(*v, "push");
+    r.integer("max_queue", push.max_queue, 1, 1000000);
+    r.duration("heartbeat_seconds", push.heartbeat, 1, 3600);
+    r.duration("write_timeout_seconds", push.write_timeout, 1, 3600);
+    r.reject_unknown();
+}
+
+void read_webhooks(object_reader& top, webhook_settings& hooks) {
+    const json* v = top.find("webhooks");
+    if (!v) return;
+    object_reader r(*v, "webhooks");
+    r.duration("timeout_ms", hooks.timeout, 50, 600000);
+    r.integer("max_attempts", hooks.max_attempts, 1, 1000);
+    r.duration("retry_base_ms", hooks.retry_base, 10, 3600000);
+    r.duration("retry_max_seconds", hooks.retry_max, 1, 86400);
+    if (const json* allow = r.find("allow_private_targets")) {
+        if (!allow->is_boolean()) object_reader::fail("webhooks.allow_private_targets", "must be true or false");
+        hooks.allow_private_targets = allow->get<bool>();
+    }
+    r.string("ca_file", hooks.ca_file);
+    r.reject_unknown();
+}
+
 }  // namespace
 
 listen_address parse_listen_address(const std::string& text, const std::string& key) {
@@ -241,6 +267,8 @@ settings parse_settings(const std::string& json_text, const std::filesystem::pat
     read_notify(r, s.notify);
     read_compensation(r, s.compensation);
     read_surge(r, s.surge);
+    read_push(r, s.push);
+    read_webhooks(r, s.webhooks);
     std::int64_t owner_days = s.owner_period.count() / 24;
     r.integer("owner_days", owner_days, 1, 3650);
     s.owner_period = std::chrono::hours{owner_days * 24};

@@ -21,9 +21,10 @@ active_set::active_set(std::vector<incident> incidents, const time_zone& zone, s
         for (const auto& [lang, texts] : item.data.messages) languages.push_back(lang);
         for (const auto& lang : languages) {
             std::array<std::string, 6> texts;
-            for (auto c : all_channels())
-                texts[static_cast<std::size_t>(c)] =
-                    render(pick_text(item.data.messages, lang, c, default_language_), values, zone, lang, now);
+            for (auto c : all_channels()) {
+                auto picked = pick_message(item.data.messages, lang, c, default_language_);
+                texts[static_cast<std::size_t>(c)] = render(picked.text, values, zone, picked.language, now);
+            }
             item.rendered.emplace(lang, std::move(texts));
         }
         incidents_.push_back(std::move(item));

@@ -254,8 +254,7 @@ std::string render(std::string_view text, const render_values& values, const tim
     return out;
 }
 
-std::string pick_text(const message_set& messages, std::string_view lang, channel c,
-                      std::string_view default_lang) {
+picked_text pick_message(const message_set& messages, std::string_view lang, channel c, std::string_view default_lang) {
     auto text_for = [&](const std::string& code) -> const std::string* {
         const auto texts = messages.find(code);
         if (texts == messages.end()) return nullptr;
@@ -264,13 +263,17 @@ std::string pick_text(const message_set& messages, std::string_view lang, channe
         return &text->second;
     };
     for (const std::string_view wanted : {lang, default_lang}) {
-        if (const auto* t = text_for(std::string(wanted))) return *t;
-        if (const auto* t = text_for(primary_language(wanted))) return *t;
+        if (const auto* t = text_for(std::string(wanted))) return {*t, std::string(wanted)};
+        if (const auto* t = text_for(primary_language(wanted))) return {*t, primary_language(wanted)};
     }
     for (const auto& [code, texts] : messages) {
-        if (const auto* t = text_for(code)) return *t;
+        if (const auto* t = text_for(code)) return {*t, code};
     }
     return {};
+}
+
+std::string pick_text(const message_set& messages, std::string_view lang, channel c, std::string_view default_lang) {
+    return pick_message(messages, lang, c, default_lang).text;
 }
 
 }  // namespace outagedesk::domain

@@ -46,6 +46,14 @@ service::incident_done answer_with(responder respond, std::string request_id, st
     return [respond = std::move(respond), request_id = std::move(request_id), success](std::exception_ptr error,
                                                                                       service::incident_result result) {
         if (error) return respond(response_for_exception(error, request_id));
+        if (result.replayed && !result.first_answer.empty()) {
+            auto res = json_response(success, result.first_answer);
+            auto first = nlohmann::json::parse(result.first_answer);
+            res.set(beast_http::field::etag, quoted_etag(std::to_string(first.value("version", 1))));
+            res.set(beast_http::field::location, "/v1/incidents/" + result.incident.id);
+            res.set("Idempotent-Replayed", "true");
+            return respond(std::move(res));
+        }
         auto res = incident_response(success, result.incident);
         if (success == status::created) res.set(beast_http::field::location, "/v1/incidents/" + result.incident.id);
         if (result.replayed) res.set("Idempotent-Replayed", "true");

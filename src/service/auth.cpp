@@ -8,8 +8,7 @@
 #include <stdexcept>
 
 namespace outagedesk::service {
-namespace {
-std::string to_hex(const unsigned char* bytes, std::size_t length) {
+std::string hex_encode(const unsigned char* bytes, std::size_t length) {
     static constexpr char digits[] = "0123456789abcdef";
     std::string out;
     out.reserve(length * 2);
@@ -19,13 +18,12 @@ std::string to_hex(const unsigned char* bytes, std::size_t length) {
     }
     return out;
 }
-}  // namespace
 
 std::string generate_token() {
     std::array<unsigned char, 32> bytes{};
     if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
         throw std::runtime_error("the system random generator failed");
-    return "odk_" + to_hex(bytes.data(), bytes.size());
+    return "odk_" + hex_encode(bytes.data(), bytes.size());
 }
 
 std::string sha256_hex(std::string_view text) {
@@ -33,7 +31,7 @@ std::string sha256_hex(std::string_view text) {
     unsigned int length = 0;
     if (EVP_Digest(text.data(), text.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1)
         throw std::runtime_error("SHA-256 failed");
-    return to_hex(digest.data(), length);
+    return hex_encode(digest.data(), length);
 }
 
 std::optional<domain::principal> authenticator::authenticate(std::string_view authorization) {

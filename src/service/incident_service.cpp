@@ -82,6 +82,7 @@ void incident_service::declare(domain::incident_draft draft, const std::string& 
                     if (!existing) throw not_found("The incident of this Idempotency-Key no longer exists.");
                     result->incident = std::move(*existing);
                     result->replayed = true;
+                    result->first_answer = earlier->response;
                     return;
                 }
             }
@@ -92,7 +93,9 @@ void incident_service::declare(domain::incident_draft draft, const std::string& 
             store::incident_repository::insert(w, made);
             store::audit_log::append(w, at, actor, "incident.declare", made.id,
                                      nlohmann::json{{"version", made.version}}.dump());
-            if (key) store::idempotency_keys::save(w, actor, key->key, declare_route, key->request_hash, made.id, at);
+            if (key)
+                store::idempotency_keys::save(w, actor, key->key, declare_route, key->request_hash, made.id, at,
+                                              incident_json(made).dump());
             auto payload = incident_json(made, false).dump();
             auto seq = store::event_log::append(w, "incident.declared", payload, at);
             w.after_commit([this, made, seq, at] { changed(made, "incident.declared", seq, at); });

@@ -12,6 +12,12 @@ std::vector<stored_event> event_repository::after(std::int64_t after, std::size_
     return out;
 }
 
+std::optional<stored_event> event_repository::find(std::int64_t seq) {
+    auto found = after(seq - 1, 1);
+    if (found.empty() || found.front().seq != seq) return std::nullopt;
+    return found.front();
+}
+
 std::int64_t event_repository::last_seq() {
     auto reader = db_.read();
     auto& query = reader->cached("SELECT COALESCE(MAX(seq), 0) FROM events");

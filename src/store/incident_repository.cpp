@@ -218,26 +218,27 @@ void audit_log::append(write_context& w, const std::string& at, const std::strin
 std::optional<idempotency_keys::record> idempotency_keys::find(write_context& w, const std::string& actor,
                                                                 const std::string& key, const std::string& route) {
     auto& query = w.db().cached(
-        "SELECT request_hash, resource_id FROM idempotency_keys WHERE actor = ?1 AND key = ?2 AND route = ?3");
+        "SELECT request_hash, resource_id, response FROM idempotency_keys WHERE actor = ?1 AND key = ?2 AND route = ?3");
     query.bind(1, actor).bind(2, key).bind(3, route);
     std::optional<record> found;
-    if (query.step()) found = record{query.get_text(0), query.get_text(1)};
+    if (query.step()) found = record{query.get_text(0), query.get_text(1), query.get_text(2)};
     query.reset();
     return found;
 }
 
 void idempotency_keys::save(write_context& w, const std::string& actor, const std::string& key,
                             const std::string& route, const std::string& request_hash,
-                            const std::string& resource_id, const std::string& at) {
+                            const std::string& resource_id, const std::string& at, const std::string& response) {
     w.db()
-        .cached("INSERT INTO idempotency_keys (actor, key, route, request_hash, resource_id, created_at) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+        .cached("INSERT INTO idempotency_keys (actor, key, route, request_hash, resource_id, created_at, response) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
         .bind(1, actor)
         .bind(2, key)
         .bind(3, route)
         .bind(4, request_hash)
         .bind(5, resource_id)
         .bind(6, at)
+        .bind(7, response)
         .run();
 }
 

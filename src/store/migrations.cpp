@@ -2,10 +2,19 @@
 
 #include "outagedesk/store/sqlite.hpp"
 
+#include <algorithm>
+
 namespace outagedesk::store {
 
+namespace {
+std::vector<migration> sorted(std::vector<migration> list) {
+    std::sort(list.begin(), list.end(), [](const migration& a, const migration& b) { return a.version < b.version; });
+    return list;
+}
+}  // namespace
+
 const std::vector<migration>& all_migrations() {
-    static const std::vector<migration> list = {
+    static const std::vector<migration> list = sorted({
         {1, "tokens, audit log, events, idempotency", R"sql(
 CREATE TABLE tokens (
     id INTEGER PRIMARY KEY,
@@ -36,6 +45,7 @@ CREATE TABLE idempotency_keys (
     route TEXT NOT NULL,
     request_hash TEXT NOT NULL,
     resource_id TEXT NOT NULL,
+    response TEXT NOT NULL DEFAULT '',
     created_at TEXT NOT NULL,
     PRIMARY KEY (actor, key, route)
 );
@@ -90,7 +100,111 @@ CREATE TABLE customers (
 CREATE INDEX customers_phone ON customers (phone) WHERE phone IS NOT NULL;
 CREATE INDEX customers_postcode ON customers (postcode, services);
 )sql"},
-    };
+        {3, "contacts, owners, callbacks, surge alerts, resolution list", R"sql(
+CREATE TABLE contacts (
+    id INTEGER PRIMARY KEY,
+    channel TEXT NOT NULL,
+    customer_id TEXT,
+    phone TEXT,
+    postcode TEXT,
+    reason TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    agent TEXT NOT NULL DEFAULT '',
+    outcome TEXT NOT NULL,
+    ivr TEXT,
+    script TEXT NOT NULL DEFAULT '',
+    surge INTEGER NOT NULL DEFAULT 0,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX contacts_customer ON contacts (customer_id, id) WHERE customer_id IS NOT NULL;
+CREATE INDEX contacts_phone ON contacts (phone, id) WHERE phone IS NOT NULL;
+CREATE INDEX contacts_surge ON contacts (created_at) WHERE surge = 1;
+CREATE TABLE contact_incidents (
+    incident_id TEXT NOT NULL REFERENCES incidents (id),
+    contact_id INTEGER NOT NULL REFERENCES contacts (id),
+    PRIMARY KEY (incident_id, contact_id)
+) WITHOUT ROWID;
+CREATE INDEX contact_incidents_contact ON contact_incidents (contact_id);
+CREATE TABLE owners (
+    customer_id TEXT PRIMARY KEY,
+    agent TEXT NOT NULL,
+    since TEXT NOT NULL,
+    until TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE callbacks (
+    id INTEGER PRIMARY KEY,
+    customer_id TEXT NOT NULL,
+    due_at TEXT NOT NULL,
+    agent TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    state TEXT NOT NULL CHECK (state IN ('open', 'done')),
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    completed_at TEXT,
+    completed_by TEXT,
+    due_notified INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX callbacks_open_due ON callbacks (due_at) WHERE state = 'open';
+CREATE INDEX callbacks_customer ON callbacks (customer_id, state);
+CREATE INDEX callbacks_agent ON callbacks (agent, state, due_at);
+CREATE TABLE alerts (
+    id INTEGER PRIMARY KEY,
+    prefix TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    window_seconds INTEGER NOT NULL,
+    baseline REAL NOT NULL,
+    first_at TEXT NOT NULL,
+    last_at TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('open', 'dismissed', 'declared')),
+    incident_id TEXT REFERENCES incidents (id),
+    raised_at TEXT NOT NULL,
+    closed_at TEXT,
+    closed_by TEXT
+);
+CREATE UNIQUE INDEX alerts_open_prefix ON alerts (prefix) WHERE status = 'open';
+CREATE TABLE alert_contacts (
+    alert_id INTEGER NOT NULL REFERENCES alerts (id),
+    contact_id INTEGER NOT NULL REFERENCES contacts (id),
+    PRIMARY KEY (alert_id, contact_id)
+) WITHOUT ROWID;
+CREATE TABLE resolution_notices (
+    incident_id TEXT NOT NULL REFERENCES incidents (id),
+    recipient TEXT NOT NULL,
+    customer_id TEXT,
+    phone TEXT,
+    recorded_at TEXT NOT NULL,
+    PRIMARY KEY (incident_id, recipient)
+) WITHOUT ROWID;
+)sql"},
+        {4, "webhooks", R"sql(
+CREATE TABLE webhooks (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL,
+    events TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    deleted_at TEXT,
+    cursor INTEGER NOT NULL
+);
+CREATE TABLE webhook_deliveries (
+    id INTEGER PRIMARY KEY,
+    webhook_id INTEGER NOT NULL REFERENCES webhooks (id),
+    event_seq INTEGER NOT NULL,
+    event_type TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'dead')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_ms INTEGER,
+    last_status INTEGER,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (webhook_id, event_seq)
+);
+CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (webhook_id) WHERE state = 'pending';
+)sql"},
+    });
     return list;
 }
 

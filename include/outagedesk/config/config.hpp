@@ -67,6 +67,21 @@ struct surge_settings {
     double baseline_multiple = 5;
 };
 
+struct push_settings {
+    std::size_t max_queue = 1024;
+    std::chrono::seconds heartbeat{15};
+    std::chrono::seconds write_timeout{10};
+};
+
+struct webhook_settings {
+    std::chrono::milliseconds timeout{5000};
+    int max_attempts = 12;
+    std::chrono::milliseconds retry_base{1000};
+    std::chrono::seconds retry_max{300};
+    bool allow_private_targets = true;
+    std::string ca_file;
+};
+
 struct settings {
     listen_address listen;
     std::filesystem::path database = "data/outagedesk.db";
@@ -81,6 +96,8 @@ struct settings {
     notify_settings notify;
     compensation_settings compensation;
     surge_settings surge;
+    push_settings push;
+    webhook_settings webhooks;
     std::chrono::hours owner_period{24 * 14};
     std::chrono::hours event_retention{24 * 7};
 };

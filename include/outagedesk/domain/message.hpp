@@ -64,4 +64,13 @@ std::string render(std::string_view text, const render_values& values, const tim
 std::string pick_text(const message_set& messages, std::string_view lang, channel c,
                       std::string_view default_lang);
 
+// The same choice, with the language the chosen text is written in, so it
+// can be rendered in that language's wording ("hoy", not "today", inside a
+// Spanish sentence).
+struct picked_text {
+    std::string text;
+    std::string language;
+};
+picked_text pick_message(const message_set& messages, std::string_view lang, channel c, std::string_view default_lang);
+
 }  // namespace outagedesk::domain

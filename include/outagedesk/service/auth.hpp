@@ -12,6 +12,8 @@ namespace outagedesk::service {
 
 // 32 random bytes from OpenSSL, hex-encoded with a recognisable prefix.
 std::string generate_token();
+// Lower-case hex of raw bytes.
+std::string hex_encode(const unsigned char* bytes, std::size_t length);
 // Hex SHA-256 digest of any text (request fingerprints, ETags).
 std::string sha256_hex(std::string_view text);
 // What the store keeps of a token: its hex SHA-256 digest.

@@ -28,6 +28,7 @@ struct idempotency {
 struct incident_result {
     domain::incident incident;
     bool replayed = false;  // an idempotent replay of an earlier declare
+    std::string first_answer;  // on a replay: the body the first declare answered
 };
 
 using incident_done = std::function<void(std::exception_ptr, incident_result)>;

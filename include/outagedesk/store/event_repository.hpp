@@ -4,6 +4,7 @@
 #include "outagedesk/store/database.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@ public:
     // Events with seq > after, oldest first, at most `limit`.
     std::vector<stored_event> after(std::int64_t after, std::size_t limit);
     std::int64_t last_seq();
+    std::optional<stored_event> find(std::int64_t seq);
     // Deletes events older than `before` (RFC 3339), keeping the newest one so
     // seq never restarts. Returns how many were deleted.
     static std::int64_t prune(write_context& w, const std::string& before);

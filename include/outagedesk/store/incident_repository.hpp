@@ -54,11 +54,13 @@ public:
     struct record {
         std::string request_hash;
         std::string resource_id;
+        std::string response;  // the first answer's body, when the caller kept it
     };
     static std::optional<record> find(write_context& w, const std::string& actor, const std::string& key,
                                       const std::string& route);
     static void save(write_context& w, const std::string& actor, const std::string& key, const std::string& route,
-                     const std::string& request_hash, const std::string& resource_id, const std::string& at);
+                     const std::string& request_hash, const std::string& resource_id, const std::string& at,
+                     const std::string& response = "");
 };
 
 }  // namespace outagedesk::store
