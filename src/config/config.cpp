@@ -169,8 +169,8 @@ void read_compensation(object_reader& top, compensation_settings& comp) {
     object_reader r(*v, "compensation");
     r.strings("rules", comp.rules);
     for (const auto& rule : comp.rules)
-        if (rule != "es_rd899_2009" && rule != "uk_ofcom_auto")
-            object_reader::fail("compensation.rules", "has unknown rule '" + rule + "'; known: es_rd899_2009, uk_ofcom_auto");
+        if (rule != "es_rd899_2009" && rule != "uk_ofcom_acs")
+            object_reader::fail("compensation.rules", "has unknown rule '" + rule + "'; known: es_rd899_2009, uk_ofcom_acs");
     r.integer("minimum_cents", comp.minimum_cents, 0, 1000000000);
     r.reject_unknown();
 }
