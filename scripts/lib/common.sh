@@ -28,4 +28,20 @@ install_packages() {
 
 install_dependencies() { install_packages "${OUTAGEDESK_PACKAGES[@]}"; }
 
+# What the browser tests (tests/e2e) need: Debian's Chromium, Node.js with npm
+# (Debian's, unless a node is on the PATH already), and playwright-core from the
+# lockfile, installed again only when node_modules is missing or the lockfile changed.
+install_browser_test_tools() {
+  install_packages chromium
+  if ! command -v node >/dev/null; then install_packages nodejs npm
+  elif ! command -v npm >/dev/null; then install_packages npm; fi
+  local dir="$OUTAGEDESK_ROOT/tests/e2e" stamp want
+  stamp="$dir/node_modules/.outagedesk-lock.sha256"
+  want=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return 0
+  echo "installing: tests/e2e packages (npm ci)" >&2
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  echo "$want" >"$stamp"
+}
+
 jobs_count() { nproc 2>/dev/null || echo 2; }

@@ -1,19 +1,30 @@
 // The outagedesk command line: wiring and argument parsing only. Everything it
 // runs lives in the core library.
 #include "outagedesk/config/config.hpp"
+#include "outagedesk/domain/errors.hpp"
 #include "outagedesk/domain/role.hpp"
 #include "outagedesk/http/api_routes.hpp"
+#include "outagedesk/http/contact_routes.hpp"
+#include "outagedesk/http/notification_routes.hpp"
 #include "outagedesk/http/operations_routes.hpp"
 #include "outagedesk/http/push_routes.hpp"
+#include "outagedesk/http/static_routes.hpp"
 #include "outagedesk/http/webhook_routes.hpp"
+#include "outagedesk/push/gateway_worker.hpp"
 #include "outagedesk/push/webhook_worker.hpp"
 #include "outagedesk/http/router.hpp"
 #include "outagedesk/http/server.hpp"
 #include "outagedesk/metrics/registry.hpp"
 #include "outagedesk/service/auth.hpp"
+#include "outagedesk/service/alert_service.hpp"
+#include "outagedesk/service/callback_service.hpp"
+#include "outagedesk/service/clock.hpp"
+#include "outagedesk/service/contact_service.hpp"
+#include "outagedesk/service/customer_import.hpp"
 #include "outagedesk/service/customer_service.hpp"
 #include "outagedesk/service/demo_data.hpp"
 #include "outagedesk/service/incident_service.hpp"
+#include "outagedesk/service/notification_service.hpp"
 #include "outagedesk/service/startup.hpp"
 #include "outagedesk/service/webhook_service.hpp"
 #include "outagedesk/store/database.hpp"
@@ -21,6 +32,7 @@
 #include "outagedesk/store/token_repository.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -28,7 +40,10 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <ctime>
+#include <fstream>
+#include <iterator>
 #include <iostream>
 #include <map>
 #include <thread>
@@ -46,6 +61,7 @@ commands:
   token create --role R --name N      create a token (admin|ops|agent|ivr); prints it once
   token revoke --name N               revoke a token at once
   demo                                load demo data into an empty database
+  import-customers FILE.csv           upsert customers from CSV; prints {inserted, updated, rejected}
 
 options for every command:
   --config FILE   configuration file (default config/outagedesk.json)
@@ -124,6 +140,11 @@ int serve(const command_line& cl) {
     auto zone = service::load_time_zone(settings.timezone);
     auto templates = service::load_templates(settings.templates_dir);
     auto clock = service::system_clock();
+    // Tests move time through a file (docs/operations.md, "Test clock"); never set in production.
+    if (const char* offset_file = std::getenv(service::clock_offset_variable); offset_file && *offset_file) {
+        clock = service::offset_clock(offset_file);
+        spdlog::warn("test clock: system time plus the offset in {}", offset_file);
+    }
 
     metrics::registry metrics;
     store::database db(settings.database, settings.store, metrics);
@@ -137,22 +158,43 @@ int serve(const command_line& cl) {
     store::event_repository event_log(db);
     push::stream_tickets tickets;
     incidents.add_event_sink([&hub](const service::published_event& event) { hub.publish(event); });
+    service::alert_service alerts(db, settings, incidents, clock);
+    service::contact_service contacts(db, settings, incidents, customers, alerts, clock, metrics);
+    service::callback_service callbacks(db, clock, io, metrics);
+    alerts.add_event_sink([&hub](const service::published_event& event) { hub.publish(event); });
+    callbacks.add_event_sink([&hub](const service::published_event& event) { hub.publish(event); });
+    alerts.start();
+    contacts.start();
     service::webhook_service webhooks(db);
     push::webhook_worker webhook_delivery(db, settings.webhooks, metrics);
     incidents.add_event_sink([&webhook_delivery](const service::published_event&) { webhook_delivery.wake(); });
+    alerts.add_event_sink([&webhook_delivery](const service::published_event&) { webhook_delivery.wake(); });
+    callbacks.add_event_sink([&webhook_delivery](const service::published_event&) { webhook_delivery.wake(); });
+    service::customer_import imports(db, settings, clock);
+    service::notification_service notifications(db, settings, incidents, clock, metrics);
+    push::gateway_worker gateway(db, settings.notify, zone, clock, metrics);
 
     http::router routes([&auth](std::string_view header) { return auth.authenticate(header); }, metrics);
+    routes.limit_rate(settings.http.rate_limit_per_token, settings.http.rate_burst_per_token);
     http::add_operations_routes(routes, [&db] { return db.ping(); }, metrics);
     http::api_services api{incidents, customers};
+    api.contacts = &contacts;
+    api.callbacks = &callbacks;
+    api.notifications = &notifications;
     http::add_incident_routes(routes, api);
     http::add_customer_routes(routes, api);
     http::add_lookup_routes(routes, api);
+    http::add_contact_routes(routes, {incidents, contacts, callbacks, alerts});
     http::add_push_routes(routes, {hub, event_log, tickets,
                                    [&auth](std::string_view header) { return auth.authenticate(header); },
                                    push::stream_settings{settings.push.max_queue, settings.push.heartbeat,
                                                          settings.push.write_timeout}});
     http::add_webhook_routes(routes, webhooks);
+    http::add_notification_routes(routes, {incidents, notifications, imports});
+    http::add_static_routes(routes, settings.web_root);
     webhook_delivery.start();
+    notifications.start();
+    gateway.start();
 
     // Relative ETA words ("today", "tomorrow") go stale at midnight; re-render each minute.
     boost::asio::steady_timer refresh_timer(io);
@@ -165,6 +207,7 @@ int serve(const command_line& cl) {
         });
     };
     schedule_refresh();
+    callbacks.start();
     auto front = std::make_shared<http::server>(io, settings.http, routes, metrics);
     auto bound = front->listen(settings.listen.host, settings.listen.port);
     spdlog::info("listening on {}:{}", bound.address().to_string(), bound.port());
@@ -179,6 +222,7 @@ int serve(const command_line& cl) {
         spdlog::info("signal {} received: finishing in-flight requests", signal);
         front->shut_down();
         refresh_timer.cancel();
+        callbacks.stop();
         hub.shut_down();
         std::lock_guard lock(stop_mutex);
         stopping = true;
@@ -203,6 +247,9 @@ int serve(const command_line& cl) {
     }
     watchdog.join();
     webhook_delivery.stop();
+    gateway.stop();
+    notifications.stop();
+    imports.stop();
     db.stop();
     spdlog::info("stopped cleanly");
     return 0;
@@ -233,6 +280,30 @@ int demo_command(const command_line& cl) {
         std::cerr << "demo data loaded: " << summary.customers << " customers, incident " << summary.incident_id << "\n";
     else
         std::cerr << "the database holds incidents already; demo data not loaded\n";
+    return 0;
+}
+
+int import_customers_command(const command_line& cl) {
+    only_options(cl, {});
+    if (cl.words.size() != 2) throw std::invalid_argument("import-customers needs one FILE.csv");
+    auto settings = load(cl);
+    std::ifstream in(cl.words[1], std::ios::binary);
+    if (!in) {
+        std::cerr << "outagedesk: cannot read " << cl.words[1] << "\n";
+        return 1;
+    }
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    setup_logging(settings);  // stdout carries the answer only
+    metrics::registry metrics;
+    store::database db(settings.database, settings.store, metrics);
+    service::customer_import imports(db, settings, service::system_clock());
+    try {
+        auto summary = imports.run(text, "cli:import-customers");
+        std::cout << service::import_summary_json(summary).dump() << std::endl;
+    } catch (const domain::invalid_input& e) {
+        std::cerr << "outagedesk: " << cl.words[1] << ": " << e.what() << "\n";
+        return 1;
+    }
     return 0;
 }
 
@@ -281,6 +352,7 @@ int main(int argc, char** argv) {
         if (command == "migrate") return migrate_command(cl);
         if (command == "token") return token_command(cl);
         if (command == "demo") return demo_command(cl);
+        if (command == "import-customers") return import_customers_command(cl);
         std::cerr << "unknown command '" << command << "'\n" << usage;
         return 2;
     } catch (const config::config_error& e) {

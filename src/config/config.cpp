@@ -117,6 +117,9 @@ void read_http(object_reader& top, http_limits& http) {
     r.duration("body_read_timeout_seconds", http.body_read_timeout, 1, 3600);
     r.duration("idle_timeout_seconds", http.idle_timeout, 1, 86400);
     r.integer("max_connections", http.max_connections, 1, 1000000);
+    r.integer("max_connections_per_address", http.max_connections_per_address, 1, 1000000);
+    r.number("rate_limit_per_token", http.rate_limit_per_token, 0, 1e9);
+    r.number("rate_burst_per_token", http.rate_burst_per_token, 1, 1e9);
     r.reject_unknown();
 }
 
@@ -160,6 +163,11 @@ void read_notify(object_reader& top, notify_settings& notify) {
             notify.quiet = hours;
         }
     }
+    r.duration("timeout_ms", notify.timeout, 50, 600000);
+    r.integer("max_attempts", notify.max_attempts, 1, 1000);
+    r.duration("retry_base_ms", notify.retry_base, 10, 3600000);
+    r.duration("retry_max_seconds", notify.retry_max, 1, 86400);
+    r.integer("concurrency", notify.concurrency, 1, 64);
     r.reject_unknown();
 }
 
@@ -172,6 +180,9 @@ void read_compensation(object_reader& top, compensation_settings& comp) {
         if (rule != "es_rd899_2009" && rule != "uk_ofcom_acs")
             object_reader::fail("compensation.rules", "has unknown rule '" + rule + "'; known: es_rd899_2009, uk_ofcom_acs");
     r.integer("minimum_cents", comp.minimum_cents, 0, 1000000000);
+    r.one_of("proration", comp.proration, {"720h", "billing_month"});
+    r.integer("bundle_telephony_percent", comp.bundle_telephony_percent, 0, 100);
+    r.integer("ofcom_daily_pence", comp.ofcom_daily_pence, 0, 1000000);
     r.reject_unknown();
 }
 
@@ -262,6 +273,10 @@ settings parse_settings(const std::string& json_text, const std::filesystem::pat
     r.string("templates_dir", templates);
     s.templates_dir = std::filesystem::path(templates).is_absolute() ? std::filesystem::path(templates)
                                                                      : base_dir / templates;
+    std::string web_root = s.web_root.string();
+    r.string("web_root", web_root);
+    if (web_root.empty()) object_reader::fail("web_root", "must not be empty");
+    s.web_root = web_root;
     read_http(r, s.http);
     read_store(r, s.store);
     read_notify(r, s.notify);

@@ -25,7 +25,10 @@ response error_response(beast_http::status status, const std::string& code, cons
                         const std::string& field) {
     nlohmann::json error = {{"code", code}, {"message", message}};
     if (!field.empty()) error["field"] = field;
-    return json_response(status, nlohmann::json{{"error", error}}.dump());
+    // Messages may quote client bytes (a path, a field name) that are not
+    // valid UTF-8; replace those rather than fail to answer.
+    return json_response(status, nlohmann::json{{"error", error}}.dump(-1, ' ', false,
+                                                                        nlohmann::json::error_handler_t::replace));
 }
 
 response response_for_exception(std::exception_ptr error, const std::string& request_id) {

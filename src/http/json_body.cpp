@@ -23,9 +23,13 @@ nlohmann::json parse_json_body(const request_context& request) {
         throw http_error(beast_http::status::unsupported_media_type, "unsupported_media_type",
                          "The body must be sent as Content-Type: application/json.");
     bool too_deep = false;
-    nlohmann::json::parser_callback_t limit_depth = [&too_deep](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+    bool too_long = false;
+    nlohmann::json::parser_callback_t limit_depth = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& value) {
         if (depth > max_json_depth) too_deep = true;
-        return !too_deep;
+        if ((event == nlohmann::json::parse_event_t::value || event == nlohmann::json::parse_event_t::key) &&
+            value.is_string() && value.get_ref<const std::string&>().size() > max_json_string_bytes)
+            too_long = true;
+        return !too_deep && !too_long;
     };
     nlohmann::json doc;
     try {
@@ -34,6 +38,9 @@ nlohmann::json parse_json_body(const request_context& request) {
         throw http_error(beast_http::status::bad_request, "malformed_json",
                          "The body is not valid JSON (byte " + std::to_string(e.byte) + ").");
     }
+    if (too_long)
+        throw http_error(beast_http::status::bad_request, "malformed_json",
+                         "A string in the body is longer than " + std::to_string(max_json_string_bytes) + " bytes.");
     if (too_deep)
         throw http_error(beast_http::status::bad_request, "malformed_json",
                          "The body nests deeper than " + std::to_string(max_json_depth) + " levels.");

@@ -4,11 +4,13 @@
 #include "outagedesk/domain/postcode.hpp"
 #include "outagedesk/domain/time_zone.hpp"
 #include "outagedesk/http/api_routes.hpp"
+#include "outagedesk/http/contact_routes.hpp"
 #include "outagedesk/http/errors.hpp"
 #include "outagedesk/http/incident_codec.hpp"
 #include "outagedesk/service/customer_service.hpp"
 #include "outagedesk/service/errors.hpp"
 #include "outagedesk/service/incident_service.hpp"
+#include "outagedesk/service/notification_service.hpp"
 
 namespace outagedesk::http {
 
@@ -215,7 +217,7 @@ void add_lookup_routes(router& routes, api_services services) {
     });
 
     routes.add(verb::get, "/v1/agent/context", {role::agent},
-               [&incidents, &customers](std::shared_ptr<request_context> request, responder respond) {
+               [&incidents, &customers, services](std::shared_ptr<request_context> request, responder respond) {
         std::optional<domain::customer> customer;
         std::optional<std::string> postcode;
         if (auto id = request->query_param("customer_id"); id && !id->empty()) {
@@ -255,6 +257,8 @@ void add_lookup_routes(router& routes, api_services services) {
                     {"owner", nullptr},
                     {"compensation", json::array()}};
         if (!customer && !postcode) out["reason"] = "unknown_caller";
+        add_caller_history(out, services, customer, request->query_param("phone").value_or(""));
+        if (customer && services.notifications) out["compensation"] = services.notifications->customer_compensation(customer->id);
         respond(json_response(status::ok, out.dump()));
     });
 

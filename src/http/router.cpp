@@ -24,6 +24,10 @@ std::vector<std::string_view> split_path(std::string_view path) {
 router::router(authenticate_fn authenticate, metrics::registry& metrics)
     : authenticate_(std::move(authenticate)), metrics_(metrics) {}
 
+void router::limit_rate(double per_second, double burst) {
+    limiter_ = per_second > 0 ? std::make_unique<rate_limiter>(per_second, burst) : nullptr;
+}
+
 void router::add(beast_http::verb method, const std::string& pattern, std::vector<domain::role> granted, handler h) {
     route r{method, pattern, {}, std::move(granted), std::move(h), nullptr};
     for (auto part : split_path(pattern)) r.segments.emplace_back(part);
@@ -123,6 +127,15 @@ void router::dispatch(std::shared_ptr<request_context> request, responder respon
                                           "The token is unknown or has been revoked.");
                 res.set(beast_http::field::www_authenticate, "Bearer error=\"invalid_token\"");
                 return done(std::move(res));
+            }
+            if (limiter_) {
+                int retry_after = 1;
+                if (!limiter_->allow(request->caller->name, std::chrono::steady_clock::now(), retry_after)) {
+                    auto res = error_response(beast_http::status::too_many_requests, "rate_limited",
+                                              "Too many requests for this token; slow down.");
+                    res.set(beast_http::field::retry_after, std::to_string(retry_after));
+                    return done(std::move(res));
+                }
             }
             bool permitted = false;
             for (auto granted : found->granted) permitted = permitted || domain::role_permits(request->caller->held, granted);

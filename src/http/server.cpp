@@ -32,13 +32,10 @@ bool acceptable_request_id(std::string_view id) {
 // after the previous answer is written, so at most one write is in flight.
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
-    http_session(tcp::socket&& socket, std::shared_ptr<server> owner)
-        : stream_(std::move(socket)), owner_(std::move(owner)) {}
+    http_session(tcp::socket&& socket, std::shared_ptr<server> owner, std::string remote_address)
+        : stream_(std::move(socket)), owner_(std::move(owner)), remote_address_(std::move(remote_address)) {}
 
     void start() {
-        beast::error_code ec;
-        auto remote = stream_.socket().remote_endpoint(ec);
-        if (!ec) remote_address_ = remote.address().to_string();
         net::dispatch(stream_.get_executor(), beast::bind_front_handler(&http_session::wait_for_request, shared_from_this()));
     }
 
@@ -51,7 +48,7 @@ public:
 
     auto executor() { return stream_.get_executor(); }
 
-    ~http_session() { owner_->session_ended(); }
+    ~http_session() { owner_->session_ended(remote_address_); }
 
 private:
     // Waits for the first byte of a request under the idle timeout, so an idle
@@ -223,22 +220,25 @@ void server::do_accept() {
         if (ec) {
             if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
             spdlog::warn("accept failed: {}", ec.message());
-        } else if (static_cast<std::size_t>(self->open_connections_.value()) >= self->limits_.max_connections) {
-            self->refused_connections_.add();
-            beast::error_code ignored;
-            socket.close(ignored);
         } else {
-            socket.set_option(tcp::no_delay(true), ec);
-            auto session = std::make_shared<http_session>(std::move(socket), self);
-            self->session_started(session);
-            session->start();
+            beast::error_code ignored;
+            auto remote = socket.remote_endpoint(ignored);
+            std::string address = ignored ? std::string("unknown") : remote.address().to_string();
+            if (!self->admit(address)) {
+                self->refused_connections_.add();
+                socket.close(ignored);
+            } else {
+                socket.set_option(tcp::no_delay(true), ignored);
+                auto session = std::make_shared<http_session>(std::move(socket), self, address);
+                self->session_started(session);
+                session->start();
+            }
         }
         if (!self->shutting_down_) self->do_accept();
     });
 }
 
 void server::session_started(const std::shared_ptr<http_session>& session) {
-    open_connections_.add(1);
     std::lock_guard lock(sessions_mutex_);
     // Prune entries of ended sessions as we go so the list stays the size of
     // the open set.
@@ -246,7 +246,22 @@ void server::session_started(const std::shared_ptr<http_session>& session) {
     sessions_.push_back(session);
 }
 
-void server::session_ended() { open_connections_.add(-1); }
+bool server::admit(const std::string& address) {
+    std::lock_guard lock(sessions_mutex_);
+    if (static_cast<std::size_t>(open_connections_.value()) >= limits_.max_connections) return false;
+    auto& count = per_address_[address];
+    if (count >= limits_.max_connections_per_address) return false;
+    ++count;
+    open_connections_.add(1);
+    return true;
+}
+
+void server::session_ended(const std::string& address) {
+    open_connections_.add(-1);
+    std::lock_guard lock(sessions_mutex_);
+    auto it = per_address_.find(address);
+    if (it != per_address_.end() && --it->second == 0) per_address_.erase(it);
+}
 
 std::string server::next_request_id() {
     return request_id_prefix_ + "-" + std::to_string(request_counter_.fetch_add(1, std::memory_order_relaxed) + 1);

@@ -18,6 +18,32 @@ void change_waiters::wait(std::chrono::milliseconds timeout, std::function<bool(
     timer->async_wait([this, id](const boost::system::error_code& ec) {
         if (!ec) expire(id);
     });
+    // A change committed between the caller's check and the registration
+    // above would otherwise go unnoticed until the timeout.
+    boost::asio::post(io_, [this, id] { check(id); });
+}
+
+void change_waiters::check(std::uint64_t id) {
+    std::function<bool()> changed;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = waiters_.find(id);
+        if (it == waiters_.end()) return;
+        changed = it->second.changed;
+    }
+    if (!changed()) return;
+    std::function<void()> on_change;
+    {
+        // Whoever removes the waiter from the map answers it: a timeout that
+        // fired meanwhile has removed it already.
+        std::lock_guard lock(mutex_);
+        auto it = waiters_.find(id);
+        if (it == waiters_.end()) return;
+        on_change = std::move(it->second.on_change);
+        it->second.timer->cancel();
+        waiters_.erase(it);
+    }
+    on_change();
 }
 
 void change_waiters::expire(std::uint64_t id) {
@@ -34,26 +60,12 @@ void change_waiters::expire(std::uint64_t id) {
 
 void change_waiters::notify() {
     boost::asio::post(io_, [this] {
-        std::vector<std::pair<std::uint64_t, std::function<bool()>>> checks;
+        std::vector<std::uint64_t> ids;
         {
             std::lock_guard lock(mutex_);
-            for (auto& [id, w] : waiters_) checks.emplace_back(id, w.changed);
+            for (auto& [id, w] : waiters_) ids.push_back(id);
         }
-        for (auto& [id, changed] : checks) {
-            if (!changed()) continue;
-            std::function<void()> on_change;
-            {
-                // Whoever removes the waiter from the map answers it: a
-                // timeout that fired meanwhile has removed it already.
-                std::lock_guard lock(mutex_);
-                auto it = waiters_.find(id);
-                if (it == waiters_.end()) continue;
-                on_change = std::move(it->second.on_change);
-                it->second.timer->cancel();
-                waiters_.erase(it);
-            }
-            on_change();
-        }
+        for (auto id : ids) check(id);
     });
 }
 

@@ -112,6 +112,8 @@ void incident_service::update(const std::string& id, domain::incident_patch patc
             auto current = store::incident_repository::find(w, id);
             if (!current) throw not_found("No incident " + id + ".");
             check_version(*current, if_match);
+            if (!current->active())
+                throw conflict("already_resolved", "The incident " + id + " is resolved and can no longer change.");
             const auto now = clock_();
             const auto at = domain::format_rfc3339_utc(now);
             const bool eta_changed = patch.clear_eta || (patch.eta && patch.eta != current->eta);

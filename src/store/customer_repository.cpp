@@ -40,6 +40,40 @@ std::optional<std::string> non_empty(const std::string& s) {
     if (s.empty()) return std::nullopt;
     return s;
 }
+
+// The smallest string greater than every string that starts with `prefix`
+// (postcode characters are 0-9 and A-Z, so the last one never overflows).
+std::string prefix_end(std::string prefix) {
+    prefix.back() = static_cast<char>(prefix.back() + 1);
+    return prefix;
+}
+
+// "(postcode = ?2 OR (postcode >= ?3 AND postcode < ?4) OR ...)" with its
+// bound values, or "1" when an area is the whole country.
+std::string area_predicate(const std::vector<domain::area_expression>& areas, std::vector<std::string>& values,
+                           int first_index) {
+    std::string sql;
+    auto param = [&](std::string value) {
+        values.push_back(std::move(value));
+        return "?" + std::to_string(first_index + static_cast<int>(values.size()) - 1);
+    };
+    for (const auto& area : areas) {
+        std::string term;
+        switch (area.kind_) {
+            case domain::area_expression::kind::all: return "1";
+            case domain::area_expression::kind::exact: term = "postcode = " + param(area.lo_); break;
+            case domain::area_expression::kind::prefix:
+                term = "(postcode >= " + param(area.lo_) + " AND postcode < " + param(prefix_end(area.lo_)) + ")";
+                break;
+            case domain::area_expression::kind::range:
+                term = "(postcode >= " + param(area.lo_) + " AND postcode <= " + param(area.hi_) +
+                       " AND length(postcode) = " + std::to_string(area.lo_.size()) + ")";
+                break;
+        }
+        sql += (sql.empty() ? "" : " OR ") + term;
+    }
+    return sql.empty() ? "0" : "(" + sql + ")";
+}
 }  // namespace
 
 bool customer_repository::upsert(write_context& w, const domain::customer& c, const std::string& now) {
@@ -74,6 +108,24 @@ bool customer_repository::upsert(write_context& w, const domain::customer& c, co
 
 std::optional<domain::customer> customer_repository::find(const std::string& id) {
     return find_one(db_, "WHERE id = ?1", id);
+}
+
+std::int64_t customer_repository::for_each_affected(const std::vector<domain::area_expression>& areas,
+                                                    domain::service_set services,
+                                                    const std::function<void(const domain::customer&)>& visit) {
+    std::vector<std::string> values;
+    const auto where = area_predicate(areas, values, 2);
+    auto reader = db_.read();
+    statement query(reader->handle(), std::string(select_columns) + "WHERE " + where +
+                                          " AND (services = 0 OR ?1 = 0 OR (services & ?1) <> 0)");
+    query.bind(1, static_cast<std::int64_t>(services.bits()));
+    for (std::size_t i = 0; i < values.size(); ++i) query.bind(static_cast<int>(i) + 2, values[i]);
+    std::int64_t visited = 0;
+    while (query.step()) {
+        visit(read_row(query));
+        ++visited;
+    }
+    return visited;
 }
 
 std::optional<domain::customer> customer_repository::find_by_phone(const std::string& e164) {

@@ -204,6 +204,56 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (webhook_id) WHERE state = 'pending';
 )sql"},
+        {5, "notification outbox, compensations", R"sql(
+CREATE TABLE notifications (
+    id INTEGER PRIMARY KEY,
+    incident_id TEXT NOT NULL,
+    customer_id TEXT,
+    kind TEXT NOT NULL CHECK (kind IN ('declared', 'eta_changed', 'resolved')),
+    channel TEXT NOT NULL CHECK (channel IN ('sms', 'email')),
+    recipient TEXT NOT NULL,
+    body TEXT NOT NULL,
+    critical INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'failed', 'held')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_ms INTEGER NOT NULL DEFAULT 0,
+    last_status INTEGER,
+    last_error TEXT,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    sent_at TEXT
+);
+CREATE INDEX notifications_due ON notifications (next_attempt_ms, id) WHERE state = 'queued';
+CREATE INDEX notifications_held ON notifications (id) WHERE state = 'held';
+CREATE INDEX notifications_incident ON notifications (incident_id, state, kind);
+CREATE INDEX notifications_reached ON notifications (incident_id, customer_id, recipient) WHERE state = 'sent';
+CREATE TABLE compensations (
+    incident_id TEXT NOT NULL,
+    customer_id TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    service TEXT NOT NULL,
+    duration_seconds INTEGER NOT NULL,
+    amount_cents INTEGER NOT NULL,
+    payable INTEGER NOT NULL,
+    explanation TEXT NOT NULL,
+    computed_at TEXT NOT NULL,
+    PRIMARY KEY (incident_id, customer_id, rule, service)
+) WITHOUT ROWID;
+CREATE INDEX compensations_customer ON compensations (customer_id);
+CREATE TABLE notification_runs (
+    incident_id TEXT PRIMARY KEY,
+    scope TEXT NOT NULL DEFAULT '',
+    eta TEXT,
+    declared_at TEXT,
+    resolved_at TEXT,
+    compensated_at TEXT
+) WITHOUT ROWID;
+CREATE TABLE notification_cursor (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL
+);
+)sql"},
     });
     return list;
 }

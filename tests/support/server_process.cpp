@@ -131,6 +131,7 @@ server_process::server_process(const nlohmann::json& config) {
         {"threads", 2},
         {"log_level", "info"},
         {"templates_dir", std::string(OUTAGEDESK_SOURCE_DIR) + "/config/templates"},
+        {"web_root", std::string(OUTAGEDESK_SOURCE_DIR) + "/web"},
         {"notify", {{"gateway_url", ""}, {"quiet_hours", nullptr}}},
     };
     base.merge_patch(config);

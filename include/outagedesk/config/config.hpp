@@ -32,6 +32,9 @@ struct http_limits {
     std::chrono::seconds body_read_timeout{30};
     std::chrono::seconds idle_timeout{60};
     std::size_t max_connections = 20000;
+    std::size_t max_connections_per_address = 10000;
+    double rate_limit_per_token = 2000;  // requests per second; 0 turns it off
+    double rate_burst_per_token = 4000;
 };
 
 struct store_settings {
@@ -53,11 +56,22 @@ struct notify_settings {
     std::vector<std::string> on{"declared", "eta_changed", "resolved"};
     std::string min_severity = "major";
     std::optional<quiet_hours> quiet;
+    // Gateway delivery: per-request timeout, attempts before a message is
+    // failed, backoff from retry_base doubling up to retry_max, and how many
+    // requests may be in flight at once (the rate still bounds the total).
+    std::chrono::milliseconds timeout{5000};
+    int max_attempts = 8;
+    std::chrono::milliseconds retry_base{1000};
+    std::chrono::seconds retry_max{300};
+    unsigned concurrency = 4;
 };
 
 struct compensation_settings {
     std::vector<std::string> rules{"es_rd899_2009"};
     std::int64_t minimum_cents = 100;
+    std::string proration = "720h";      // or "billing_month"
+    int bundle_telephony_percent = 50;   // es_rd899_2009 bundle split
+    std::int64_t ofcom_daily_pence = 1034;
 };
 
 struct surge_settings {
@@ -91,6 +105,9 @@ struct settings {
     std::string default_country_code = "34";
     std::string log_level = "info";
     std::filesystem::path templates_dir;  // resolved: absolute or relative to the config file
+    // The pages and their assets; like `database`, a relative path is taken from
+    // the working directory (scripts/run starts at the repository root).
+    std::filesystem::path web_root = "web";
     http_limits http;
     store_settings store;
     notify_settings notify;

@@ -6,6 +6,9 @@
 namespace outagedesk::service {
 class incident_service;
 class customer_service;
+class contact_service;
+class callback_service;
+class notification_service;
 }  // namespace outagedesk::service
 
 namespace outagedesk::http {
@@ -13,6 +16,11 @@ namespace outagedesk::http {
 struct api_services {
     service::incident_service& incidents;
     service::customer_service& customers;
+    // The caller's history in the agent context; without them it stays empty.
+    service::contact_service* contacts = nullptr;
+    service::callback_service* callbacks = nullptr;
+    // The compensation in the agent context; without it the list stays empty.
+    service::notification_service* notifications = nullptr;
 };
 
 void add_incident_routes(router& routes, api_services services);

@@ -9,6 +9,7 @@
 namespace outagedesk::http {
 
 constexpr int max_json_depth = 32;
+constexpr std::size_t max_json_string_bytes = 64 * 1024;
 
 nlohmann::json parse_json_body(const request_context& request);
 // The body must be a JSON object (400 otherwise).

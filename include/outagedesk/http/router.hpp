@@ -4,6 +4,7 @@
 // the contract's JSON error. It also writes the access log line and the
 // request metrics, once, when the response goes out. Testable without sockets.
 #include "outagedesk/domain/role.hpp"
+#include "outagedesk/http/rate_limiter.hpp"
 #include "outagedesk/http/request.hpp"
 
 #include <functional>
@@ -29,6 +30,8 @@ public:
     // permits one of them (see domain::role_permits).
     void add(beast_http::verb method, const std::string& pattern, std::vector<domain::role> granted, handler h);
     void dispatch(std::shared_ptr<request_context> request, responder respond) const;
+    // Budgets requests per authenticated caller; 429 with Retry-After beyond it.
+    void limit_rate(double per_second, double burst);
 
 private:
     struct route {
@@ -45,6 +48,7 @@ private:
                         metrics::histogram* latency) const;
 
     authenticate_fn authenticate_;
+    std::unique_ptr<rate_limiter> limiter_;
     metrics::registry& metrics_;
     std::vector<route> routes_;
 };

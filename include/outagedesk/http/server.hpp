@@ -13,6 +13,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 
 namespace outagedesk::metrics {
 class registry;
@@ -39,8 +40,11 @@ public:
     const config::http_limits& limits() const noexcept { return limits_; }
     const router& routes() const noexcept { return routes_; }
     bool shutting_down() const noexcept { return shutting_down_.load(); }
+    // Counts a new connection against the total and per-address caps; false
+    // when either is reached.
+    bool admit(const std::string& address);
     void session_started(const std::shared_ptr<http_session>& session);
-    void session_ended();
+    void session_ended(const std::string& address);
     std::string next_request_id();
 
 private:
@@ -56,6 +60,7 @@ private:
 
     std::mutex sessions_mutex_;
     std::list<std::weak_ptr<http_session>> sessions_;
+    std::unordered_map<std::string, std::size_t> per_address_;  // guarded by sessions_mutex_
 
     metrics::gauge& open_connections_;
     metrics::counter& refused_connections_;

@@ -35,6 +35,8 @@ private:
         std::shared_ptr<boost::asio::steady_timer> timer;
     };
     void expire(std::uint64_t id);
+    // Answers one waiter if its answer has changed.
+    void check(std::uint64_t id);
 
     boost::asio::io_context& io_;
     mutable std::mutex mutex_;

@@ -113,3 +113,11 @@ TEST_CASE("query strings decode into parameters", "[router]") {
     CHECK(q[2].first == "flag");
     CHECK(q[3].second == "a b");
 }
+
+TEST_CASE("a path with bytes that are not UTF-8 still gets a JSON 404 (fuzzer regression)", "[router]") {
+    fixture f;
+    auto r = f.run(verb::delete_, "/1\xd1\x96\x91\x9c\x96ts/x");
+    CHECK(r.result_int() == 404);
+    auto body = nlohmann::json::parse(r.body());
+    CHECK(body["error"]["code"] == "not_found");
+}
