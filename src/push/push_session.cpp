@@ -3,6 +3,7 @@
 #include "outagedesk/metrics/registry.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/beast/core/error.hpp>
 #include <spdlog/spdlog.h>
 
 namespace outagedesk::push {
@@ -111,7 +112,12 @@ void push_session::write_next() {
 
 void push_session::on_written(boost::beast::error_code ec) {
     writing_ = false;
-    if (ec) return finish();
+    if (ec) {
+        // A write that timed out is a client too slow to keep up, as much as
+        // one whose queue overflowed.
+        if (ec == boost::beast::error::timeout && !closing_) hub_.dropped_clients().add();
+        return finish();
+    }
     if (!queue_.empty()) {
         const auto& done = queue_.front();
         if (done.seq > 0) {
@@ -134,7 +140,10 @@ void push_session::overflow() {
         queue_.erase(queue_.begin() + 1, queue_.end());
     else
         queue_.clear();
-    if (auto text = notice("too slow; reconnect with Last-Event-ID: " + std::to_string(last_written_)))
+    // The notice goes out after the frame on the wire, so a client that reads
+    // it has that frame too: resume after it.
+    const std::int64_t resume_at = writing_ && !queue_.empty() && queue_.front().seq > 0 ? queue_.front().seq : last_written_;
+    if (auto text = notice("too slow; reconnect with Last-Event-ID: " + std::to_string(resume_at)))
         queue_.push_back({text, 0, {}});
     cutoff_.expires_after(std::chrono::seconds(2));
     cutoff_.async_wait([self = shared_from_this()](boost::beast::error_code ec) {

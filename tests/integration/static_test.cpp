@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <regex>
+#include <vector>
 
 using outagedesk::test::server_process;
 
@@ -67,10 +68,11 @@ TEST_CASE("no request path reaches outside web/ or a file not loaded at start", 
     auto page = server.request("GET", "/desk");
     const auto script = asset_url(page.body, "desk\\.js");
     const auto folder = script.substr(0, script.rfind('/') + 1);
-    for (const std::string& target :
-         {std::string("/assets/../../etc/passwd"), folder + "../../config/outagedesk.json", folder + "..%2f..%2fCMakeLists.txt",
-          folder + "%2e%2e/desk.js", folder + ".%2e/x", "/status/../ops", "/status/index.html", "/web/status/index.html",
-          folder + "desk.js/", folder + "nope.js", "/assets/app.css", "//etc/passwd"}) {
+    const std::vector<std::string> targets = {
+        "/assets/../../etc/passwd", folder + "../../config/outagedesk.json", folder + "..%2f..%2fCMakeLists.txt",
+        folder + "%2e%2e/desk.js", folder + ".%2e/x", "/status/../ops", "/status/index.html", "/web/status/index.html",
+        folder + "desk.js/", folder + "nope.js", "/assets/app.css", "//etc/passwd"};
+    for (const auto& target : targets) {
         INFO(target);
         auto res = server.request("GET", target);
         CHECK(res.status == 404);
@@ -80,7 +82,7 @@ TEST_CASE("no request path reaches outside web/ or a file not loaded at start", 
 }
 
 TEST_CASE("without a web root the API still runs and the pages are 404", "[integration][web]") {
-    server_process server({{"web_root", "/nonexistent/outagedesk-web"}});
+    server_process server(nlohmann::json{{"web_root", "/nonexistent/outagedesk-web"}});
     server.start();
     CHECK(server.request("GET", "/healthz").status == 200);
     CHECK(server.request("GET", "/status").status == 404);

@@ -18,10 +18,8 @@
 
 using nlohmann::json;
 using outagedesk::test::eventually;
-using outagedesk::test::http_reply;
 using outagedesk::test::received_request;
 using outagedesk::test::server_process;
-using outagedesk::test::stream_clock;
 using outagedesk::test::webhook_receiver;
 using namespace std::chrono_literals;
 
@@ -118,10 +116,6 @@ struct webhook_setup {
     }
 };
 
-struct default_webhook_setup : webhook_setup {
-    default_webhook_setup() : webhook_setup() {}
-};
-
 std::int64_t seq_of(const received_request& r) { return json::parse(r.body)["seq"].get<std::int64_t>(); }
 
 // Checks the signature the way a receiver would: HMAC-SHA256 over "<timestamp>.<body>".
@@ -146,7 +140,7 @@ void check_signed(const received_request& r) {
 
 }  // namespace
 
-TEST_CASE_METHOD(default_webhook_setup,
+TEST_CASE_METHOD(webhook_setup,
                  "a subscription receives signed calls for the event types it names, and the secret is never shown",
                  "[integration][webhooks]") {
     auto created = subscribe({"incident.declared", "incident.resolved"});
@@ -201,7 +195,7 @@ TEST_CASE_METHOD(default_webhook_setup,
     CHECK(calls.back().target == "/sentinel");
 }
 
-TEST_CASE_METHOD(default_webhook_setup, "a subscription needs a valid url, known event types and a real secret, from an admin",
+TEST_CASE_METHOD(webhook_setup, "a subscription needs a valid url, known event types and a real secret, from an admin",
                  "[integration][webhooks]") {
     auto create = [&](const json& body, const std::string& token) { return server.call("POST", "/v1/webhooks", token, body); };
     const json good = {{"url", receiver.url()}, {"events", {"*"}}, {"secret", secret}};
@@ -239,7 +233,7 @@ TEST_CASE_METHOD(default_webhook_setup, "a subscription needs a valid url, known
     CHECK(create(good, admin).status == 201);
 }
 
-TEST_CASE_METHOD(default_webhook_setup,
+TEST_CASE_METHOD(webhook_setup,
                  "a receiver failing the first 3 times gets the event on a later retry, with backoff, and every event "
                  "after it in seq order",
                  "[integration][webhooks]") {

@@ -144,29 +144,27 @@ void sse_client::on_bytes(std::size_t n) {
     const auto now = stream_clock::now();
     std::lock_guard lock(mutex_);
     std::string_view bytes(buffer_.data(), n);
+    std::string rest;
     if (!head_done_) {
         head_.append(bytes);
         auto end = head_.find("\r\n\r\n");
         if (end == std::string::npos) return;
         head_done_ = true;
-        std::string rest = head_.substr(end + 4);
+        rest = head_.substr(end + 4);
         head_.resize(end);
         auto space = head_.find(' ');
         status_ = space == std::string::npos ? -1 : std::atoi(head_.c_str() + space + 1);
-        if (status_ != 200) {
-            body_ = rest;
-            return;
-        }
-        for (auto& m : parser_.feed(rest, now)) messages_.push_back(std::move(m));
-    } else if (status_ != 200) {
+        bytes = rest;
+    }
+    if (status_ != 200) {
         body_.append(bytes);
         return;
-    } else {
-        for (auto& m : parser_.feed(bytes, now)) messages_.push_back(std::move(m));
     }
-    for (const auto& m : messages_)
+    for (auto& m : parser_.feed(bytes, now)) {
         for (const auto& c : m.comments)
             if (c == "stream open") streaming_ = true;
+        messages_.push_back(std::move(m));
+    }
 }
 
 int sse_client::status() const {

@@ -439,6 +439,7 @@ function showConflict(box, textNode, error) {
   textNode.textContent = 'Someone else changed this incident first; reload it to see their change, then make yours again.' +
     (now ? ` (It is now at version ${now}.)` : '');
   box.hidden = false;
+  $('#e-stale').hidden = true;
 }
 
 async function submitEdit(event) {
