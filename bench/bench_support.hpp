@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <random>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <string>
 #include <thread>
@@ -39,6 +40,15 @@ inline std::string customer_csv(std::size_t n, std::size_t in_area_every = 2) {
         out += line;
     }
     return out;
+}
+
+// CPU seconds this process has used (all threads), to compare runs on a
+// machine whose load varies.
+inline double cpu_seconds() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 inline std::filesystem::path scratch_dir(const std::string& name) {

@@ -31,21 +31,23 @@ int main(int argc, char** argv) {
     metrics::registry metrics;
     double seconds = 0;
     service::import_summary summary;
-    double p99 = 0, worst = 0;
+    double p99 = 0, worst = 0, cpu = 0;
     {
         store::database db(settings.database, settings.store, metrics);
         service::customer_import imports(db, settings, service::system_clock());
         bench::write_probe probe(db);
         const auto started = std::chrono::steady_clock::now();
+        const auto cpu_started = bench::cpu_seconds();
         summary = imports.run(csv, "bench");
         seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        cpu = bench::cpu_seconds() - cpu_started;
         p99 = probe.percentile(0.99);
         worst = probe.max();
     }
-    std::printf("import_customers: %lld rows (%zu MB) in %.2f s = %.0f rows/s; inserted %lld, rejected %lld\n",
+    std::printf("import_customers: %lld rows (%zu MB) in %.2f s = %.0f rows/s (%.2f CPU s); inserted %lld, rejected %lld\n",
                 static_cast<long long>(summary.inserted + summary.updated), csv.size() >> 20, seconds,
-                static_cast<double>(summary.inserted + summary.updated) / seconds, static_cast<long long>(summary.inserted),
-                static_cast<long long>(summary.rejected_count));
+                static_cast<double>(summary.inserted + summary.updated) / seconds, cpu,
+                static_cast<long long>(summary.inserted), static_cast<long long>(summary.rejected_count));
     std::printf("  a one-row write meanwhile waited p99 %.1f ms, max %.1f ms\n", p99, worst);
     std::filesystem::remove_all(dir);
     return 0;

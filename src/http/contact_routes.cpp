@@ -177,15 +177,7 @@ void add_alert_endpoints(router& routes, contact_api services) {
         if (body.contains("areas"))
             throw domain::invalid_input("areas", "areas cannot be given: the incident covers the alert's area");
         auto draft = parse_incident_draft(body);
-        if (!draft.template_name.empty()) {
-            const auto* base = incidents.find_template(draft.template_name);
-            if (!base) {
-                std::string known;
-                for (const auto& [name, t] : incidents.templates()) known += (known.empty() ? "" : ", ") + name;
-                throw domain::invalid_input("template", "unknown template '" + draft.template_name + "'; known: " + known);
-            }
-            domain::apply_template(draft, *base);
-        }
+        incidents.fill_from_template(draft);
         alerts.declare(request->path_param("id"), std::move(draft), request->actor(), idempotency_of(*request),
                        [respond = std::move(respond), request_id = request->request_id](std::exception_ptr error,
                                                                                           service::alert_declared result) {

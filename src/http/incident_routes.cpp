@@ -85,15 +85,7 @@ void add_incident_routes(router& routes, api_services services) {
     routes.add(verb::post, "/v1/incidents", {role::ops}, [&incidents](std::shared_ptr<request_context> request, responder respond) {
         auto body = parse_json_object(*request);
         auto draft = parse_incident_draft(body);
-        if (!draft.template_name.empty()) {
-            const auto* base = incidents.find_template(draft.template_name);
-            if (!base) {
-                std::string known;
-                for (const auto& [name, t] : incidents.templates()) known += (known.empty() ? "" : ", ") + name;
-                throw domain::invalid_input("template", "unknown template '" + draft.template_name + "'; known: " + known);
-            }
-            domain::apply_template(draft, *base);
-        }
+        incidents.fill_from_template(draft);
         std::optional<service::idempotency> key;
         if (auto header = request->header("Idempotency-Key"); !header.empty()) {
             if (header.size() > 200) throw domain::invalid_input("Idempotency-Key", "Idempotency-Key is longer than 200 characters");

@@ -37,6 +37,10 @@ nlohmann::json parse_json_body(const request_context& request) {
     } catch (const nlohmann::json::parse_error& e) {
         throw http_error(beast_http::status::bad_request, "malformed_json",
                          "The body is not valid JSON (byte " + std::to_string(e.byte) + ").");
+    } catch (const nlohmann::json::exception&) {
+        // e.g. a number too large for a double (found by fuzzing).
+        throw http_error(beast_http::status::bad_request, "malformed_json",
+                         "The body is not valid JSON (a number is out of range).");
     }
     if (too_long)
         throw http_error(beast_http::status::bad_request, "malformed_json",

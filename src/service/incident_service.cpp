@@ -1,5 +1,6 @@
 #include "outagedesk/service/incident_service.hpp"
 
+#include "outagedesk/domain/errors.hpp"
 #include "outagedesk/domain/postcode.hpp"
 #include "outagedesk/service/errors.hpp"
 #include "outagedesk/service/incident_json.hpp"
@@ -162,6 +163,17 @@ std::vector<domain::incident> incident_service::list(store::incident_state_filte
         if (items.size() > limit) items.resize(limit);
     }
     return items;
+}
+
+void incident_service::fill_from_template(domain::incident_draft& draft) const {
+    if (draft.template_name.empty()) return;
+    const auto* base = find_template(draft.template_name);
+    if (!base) {
+        std::string known;
+        for (const auto& [name, t] : templates_) known += (known.empty() ? "" : ", ") + name;
+        throw domain::invalid_input("template", "unknown template '" + draft.template_name + "'; known: " + known);
+    }
+    domain::apply_template(draft, *base);
 }
 
 const domain::incident_template* incident_service::find_template(const std::string& name) const {

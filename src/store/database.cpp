@@ -19,6 +19,9 @@ database::database(std::filesystem::path path, const config::store_settings& set
     if (path_.has_parent_path()) std::filesystem::create_directories(path_.parent_path());
     writer_db_ = std::make_unique<connection>(path_, connection::mode::read_write,
                                               static_cast<int>(settings_.busy_timeout.count()));
+    // Bulk jobs (imports, outbox chunks) touch many index pages; a larger cache
+    // keeps them from being spilled and re-read within one transaction.
+    writer_db_->exec("PRAGMA cache_size = -65536");
     migrate(*writer_db_);
     writer_thread_ = std::thread([this] { run_writer(); });
 }

@@ -104,3 +104,13 @@ TEST_CASE("deeply nested or oversized JSON is refused before it reaches a servic
     auto list = server.call("GET", "/v1/incidents", ops);
     CHECK(list.json()["items"].empty());
 }
+
+TEST_CASE("a number too large for a double is a 400, not a 500 (fuzzer regression)", "[integration][limits]") {
+    server_process server;
+    auto ops = server.create_token("ops", "ops-1");
+    server.start();
+    auto r = server.request("POST", "/v1/incidents", R"({"title":"x","areas":["28001"],"eta":1e99999})",
+                            {{"Authorization", "Bearer " + ops}, {"Content-Type", "application/json"}});
+    CHECK(r.status == 400);
+    CHECK(r.json()["error"]["code"] == "malformed_json");
+}

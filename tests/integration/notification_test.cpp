@@ -231,6 +231,31 @@ TEST_CASE("a failing gateway gets retries, and each message is accepted once und
     CHECK(retried >= 1);
     auto incident = o.server.call("GET", "/v1/incidents/" + id, o.ops).json();
     CHECK(incident["stats"]["notified"] == 5);
+
+    SECTION("a new ETA queues one eta_changed notice per customer, and only once") {
+        REQUIRE(o.server.call("PATCH", "/v1/incidents/" + id, o.ops, {{"eta", "2099-01-01T12:00:00Z"}}).status == 200);
+        auto eta = o.wait_counts(id, [](const json& c) {
+            return c["by_kind"].contains("eta_changed") && c["by_kind"]["eta_changed"]["sent"] == 5 &&
+                   c["by_kind"]["eta_changed"]["failed"] == 1;
+        });
+        REQUIRE(o.server.call("PATCH", "/v1/incidents/" + id, o.ops, {{"eta", "2099-01-02T12:00:00Z"}}).status == 200);
+        REQUIRE(o.server.call("PATCH", "/v1/incidents/" + id, o.ops, {{"note", "crew on site"}}).status == 200);
+        std::this_thread::sleep_for(800ms);
+        CHECK(o.counts(id)["by_kind"]["eta_changed"] == eta["by_kind"]["eta_changed"]);
+    }
+    SECTION("an incident under notify.min_severity notifies nobody but counts who it reaches") {
+        const auto minor = o.declare({{"title", "Blip"}, {"severity", "minor"}, {"areas", {"28001"}}, {"messages", messages()}});
+        json seen;
+        for (int i = 0; i < 100; ++i) {
+            seen = o.server.call("GET", "/v1/incidents/" + minor, o.ops).json();
+            if (seen["stats"]["affected_customers"] == 6) break;
+            std::this_thread::sleep_for(50ms);
+        }
+        CHECK(seen["stats"]["affected_customers"] == 6);
+        auto c = o.counts(minor);
+        CHECK(c["queued"] == 0);
+        CHECK(c["sent"] == 0);
+    }
 }
 
 TEST_CASE("quiet hours hold non-critical SMS and release them when they end", "[notifications][integration]") {

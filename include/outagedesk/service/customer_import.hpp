@@ -43,7 +43,8 @@ nlohmann::json import_summary_json(const import_summary& summary);
 
 class customer_import {
 public:
-    static constexpr std::size_t chunk_rows = 5000;
+    // Rows per writer job: other writes wait behind at most one of them.
+    static constexpr std::size_t chunk_rows = 2000;
     static constexpr std::size_t max_rejected_listed = 1000;
 
     customer_import(store::database& db, const config::settings& settings, clock_fn clock);

@@ -54,6 +54,9 @@ public:
     std::vector<domain::incident> list(store::incident_state_filter state, const std::optional<std::string>& postcode,
                                        std::size_t limit);
     const domain::incident_template* find_template(const std::string& name) const;
+    // Fills what the draft leaves out from the template it names, if any;
+    // invalid_input when the name is unknown.
+    void fill_from_template(domain::incident_draft& draft) const;
     const std::map<std::string, domain::incident_template>& templates() const noexcept { return templates_; }
 
     std::shared_ptr<const domain::active_set> snapshot() const { return snapshot_.load(); }

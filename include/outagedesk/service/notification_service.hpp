@@ -43,7 +43,9 @@ nlohmann::json compensation_json(const domain::compensation_row& row, const std:
 
 class notification_service {
 public:
-    static constexpr std::size_t chunk_rows = 5000;
+    // Rows per writer job: small enough that another write waits at most
+    // tens of milliseconds behind one.
+    static constexpr std::size_t chunk_rows = 2000;
 
     notification_service(store::database& db, const config::settings& settings, incident_service& incidents,
                          clock_fn clock, metrics::registry& metrics);

@@ -24,8 +24,9 @@ public:
     // Every customer an incident reaches: postcode matched by any of `areas`
     // and services overlapping `services` (an empty set on either side
     // matches). The areas become postcode range predicates on the postcode
-    // index, and the rows stream from one read snapshot, so a million of them
-    // never sit in memory together. Returns how many were visited.
+    // index; the rows come in id order, read in batches, so a million of them
+    // never sit in memory together and no read is held across the visits.
+    // Returns how many were visited.
     std::int64_t for_each_affected(const std::vector<domain::area_expression>& areas, domain::service_set services,
                                    const std::function<void(const domain::customer&)>& visit);
 
