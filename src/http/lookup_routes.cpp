@@ -7,6 +7,7 @@
 #include "outagedesk/http/contact_routes.hpp"
 #include "outagedesk/http/errors.hpp"
 #include "outagedesk/http/incident_codec.hpp"
+#include "outagedesk/service/auth.hpp"
 #include "outagedesk/service/customer_service.hpp"
 #include "outagedesk/service/errors.hpp"
 #include "outagedesk/service/incident_service.hpp"
@@ -31,10 +32,9 @@ std::string fnv1a(std::string_view text) {
         hash ^= c;
         hash *= 1099511628211ull;
     }
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out(16, '0');
-    for (int i = 15; i >= 0; --i, hash >>= 4) out[static_cast<std::size_t>(i)] = digits[hash & 0xf];
-    return out;
+    unsigned char bytes[8];
+    for (int i = 7; i >= 0; --i, hash >>= 8) bytes[i] = static_cast<unsigned char>(hash & 0xff);
+    return service::hex_encode(bytes, sizeof bytes);
 }
 
 enum class voice_format { json, text, ssml, voicexml, twiml };

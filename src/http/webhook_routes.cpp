@@ -71,10 +71,14 @@ void add_webhook_routes(router& routes, service::webhook_service& webhooks) {
     });
     routes.add(verb::delete_, "/v1/webhooks/{id}", {role::admin}, [&webhooks](std::shared_ptr<request_context> request, responder respond) {
         auto id = id_param(*request);
-        webhooks.remove(id, request->actor(), [respond, request_id = request->request_id, &webhooks, id](std::exception_ptr error, store::webhook) {
+        // Read before the write, on this thread: the answer is the
+        // subscription as it now is, and the writer thread stays free of reads.
+        auto existing = webhooks.find(id);
+        if (!existing || existing->deleted) throw service::not_found("No webhook " + std::to_string(id) + ".");
+        existing->deleted = true;
+        webhooks.remove(id, request->actor(), [respond, request_id = request->request_id, gone = *existing](std::exception_ptr error) {
             if (error) return respond(response_for_exception(error, request_id));
-            auto now = webhooks.find(id);
-            respond(json_response(status::ok, now ? webhook_json(*now).dump() : json{{"id", id}, {"deleted", true}}.dump()));
+            respond(json_response(status::ok, webhook_json(gone).dump()));
         });
     });
     routes.add(verb::get, "/v1/webhooks/{id}/deliveries", {role::admin}, [&webhooks](std::shared_ptr<request_context> request, responder respond) {

@@ -46,22 +46,14 @@ void webhook_service::create(const std::string& url, const std::vector<std::stri
         [created, done](std::exception_ptr error) { done(error, *created); });
 }
 
-void webhook_service::remove(std::int64_t id, const std::string& actor,
-                             std::function<void(std::exception_ptr, store::webhook)> done) {
-    auto removed = std::make_shared<store::webhook>();
+void webhook_service::remove(std::int64_t id, const std::string& actor, std::function<void(std::exception_ptr)> done) {
     db_.submit(
         [=](store::write_context& w) {
             const auto at = now_text();
             if (!store::webhook_repository::remove(w, id, at)) throw not_found("No webhook " + std::to_string(id) + ".");
             store::audit_log::append(w, at, actor, "webhook.delete", std::to_string(id));
         },
-        [id, removed, done](std::exception_ptr error) {
-            if (!error) {
-                removed->id = id;
-                removed->deleted = true;
-            }
-            done(error, *removed);
-        });
+        std::move(done));
 }
 
 }  // namespace outagedesk::service

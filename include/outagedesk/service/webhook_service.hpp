@@ -20,7 +20,7 @@ public:
     // Throws invalid_input for a bad url, event type or secret.
     void create(const std::string& url, const std::vector<std::string>& events, const std::string& secret,
                 const std::string& actor, std::function<void(std::exception_ptr, store::webhook)> done);
-    void remove(std::int64_t id, const std::string& actor, std::function<void(std::exception_ptr, store::webhook)> done);
+    void remove(std::int64_t id, const std::string& actor, std::function<void(std::exception_ptr)> done);
     std::vector<store::webhook> list() { return hooks_.list_active(); }
     std::optional<store::webhook> find(std::int64_t id) { return hooks_.find(id); }
     std::vector<store::webhook_delivery> deliveries(std::int64_t id, std::size_t limit) { return hooks_.deliveries(id, limit); }
