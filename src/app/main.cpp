@@ -31,10 +31,12 @@
 #include "outagedesk/store/migrations.hpp"
 #include "outagedesk/store/token_repository.hpp"
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <spdlog/async.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -124,8 +126,23 @@ config::settings load(const command_line& cl) {
     return settings;
 }
 
-void setup_logging(const config::settings& settings) {
-    auto logger = spdlog::stderr_color_mt("outagedesk");
+enum class log_mode { synchronous, asynchronous };
+
+// The server logs every request; writing each line to stderr on the request's
+// own thread serialised the I/O threads on the sink's lock. Its logger hands
+// formatted lines to one background thread instead, and blocks (never drops)
+// when that falls 32k lines behind. The CLI commands log synchronously.
+void setup_logging(const config::settings& settings, log_mode mode = log_mode::synchronous) {
+    std::shared_ptr<spdlog::logger> logger;
+    if (mode == log_mode::asynchronous) {
+        spdlog::init_thread_pool(32768, 1);
+        auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+        logger = std::make_shared<spdlog::async_logger>("outagedesk", sink, spdlog::thread_pool(),
+                                                        spdlog::async_overflow_policy::block);
+        spdlog::register_logger(logger);
+    } else {
+        logger = spdlog::stderr_color_mt("outagedesk");
+    }
     logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
     spdlog::set_default_logger(logger);
     spdlog::set_level(spdlog::level::from_str(settings.log_level));
@@ -135,7 +152,12 @@ int serve(const command_line& cl) {
     only_options(cl, {"listen"});
     auto settings = load(cl);
     if (auto listen = option(cl, "listen"); !listen.empty()) settings.listen = config::parse_listen_address(listen, "--listen");
-    setup_logging(settings);
+    setup_logging(settings, log_mode::asynchronous);
+    // Drains the log queue however serve() ends, so the last lines (an error
+    // that stops the server, say) are written.
+    struct flush_logs_at_exit {
+        ~flush_logs_at_exit() { spdlog::shutdown(); }
+    } flush_logs;
 
     auto zone = service::load_time_zone(settings.timezone);
     auto templates = service::load_templates(settings.templates_dir);
@@ -150,7 +172,16 @@ int serve(const command_line& cl) {
     store::database db(settings.database, settings.store, metrics);
     store::token_repository tokens(db);
     service::authenticator auth(tokens);
-    boost::asio::io_context io(static_cast<int>(settings.threads));
+    // One io_context per thread (see http/server.hpp); services' timers and
+    // the signals run on the first.
+    std::vector<std::unique_ptr<boost::asio::io_context>> contexts;
+    for (unsigned i = 0; i < std::max(1u, settings.threads); ++i)
+        contexts.push_back(std::make_unique<boost::asio::io_context>(1));
+    boost::asio::io_context& io = *contexts.front();
+    // The other contexts have nothing to do until connections arrive; keep
+    // their threads running until shutdown.
+    std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> keep_running;
+    for (std::size_t i = 1; i < contexts.size(); ++i) keep_running.push_back(boost::asio::make_work_guard(*contexts[i]));
     service::customer_service customers(db, settings, clock);
     service::incident_service incidents(db, settings, zone, std::move(templates), clock, io);
     incidents.start();
@@ -208,7 +239,9 @@ int serve(const command_line& cl) {
     };
     schedule_refresh();
     callbacks.start();
-    auto front = std::make_shared<http::server>(io, settings.http, routes, metrics);
+    std::vector<boost::asio::io_context*> context_pointers;
+    for (auto& context : contexts) context_pointers.push_back(context.get());
+    auto front = std::make_shared<http::server>(context_pointers, settings.http, routes, metrics);
     auto bound = front->listen(settings.listen.host, settings.listen.port);
     spdlog::info("listening on {}:{}", bound.address().to_string(), bound.port());
 
@@ -224,6 +257,7 @@ int serve(const command_line& cl) {
         refresh_timer.cancel();
         callbacks.stop();
         hub.shut_down();
+        for (auto& guard : keep_running) guard.reset();
         std::lock_guard lock(stop_mutex);
         stopping = true;
         stop_signalled.notify_all();
@@ -233,11 +267,12 @@ int serve(const command_line& cl) {
     std::thread watchdog([&] {
         std::unique_lock lock(stop_mutex);
         stop_signalled.wait(lock, [&] { return stopping || finished; });
-        if (!stop_signalled.wait_for(lock, std::chrono::seconds(10), [&] { return finished; })) io.stop();
+        if (!stop_signalled.wait_for(lock, std::chrono::seconds(10), [&] { return finished; }))
+            for (auto& context : contexts) context->stop();
     });
 
     std::vector<std::thread> workers;
-    for (unsigned i = 1; i < settings.threads; ++i) workers.emplace_back([&io] { io.run(); });
+    for (std::size_t i = 1; i < contexts.size(); ++i) workers.emplace_back([&context = *contexts[i]] { context.run(); });
     io.run();
     for (auto& w : workers) w.join();
     {

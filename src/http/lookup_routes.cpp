@@ -13,6 +13,10 @@
 #include "outagedesk/service/incident_service.hpp"
 #include "outagedesk/service/notification_service.hpp"
 
+#include <array>
+#include <mutex>
+#include <unordered_map>
+
 namespace outagedesk::http {
 
 using beast_http::status;
@@ -140,6 +144,47 @@ rendered_answer render_announcement(const domain::announcement& a, voice_format 
     return out;
 }
 
+// Every caller in a postcode hears the same words until the incidents change,
+// and an outage brings thousands of calls a minute for a few hundred distinct
+// answers, so each answer is rendered once per active snapshot. A cached
+// answer belongs to the snapshot it was rendered from: a new snapshot (any
+// incident change, or the minutely re-render) empties the cache, and holding
+// the old snapshot keeps its address from being reused by a new one.
+class announcement_cache {
+public:
+    using answer_ptr = std::shared_ptr<const rendered_answer>;
+
+    template <typename Render>
+    answer_ptr get(const std::shared_ptr<const domain::active_set>& snapshot, const std::string& key, Render render) {
+        auto& shard = shards_[std::hash<std::string>{}(key) % shards_.size()];
+        {
+            std::lock_guard lock(shard.mutex);
+            if (shard.snapshot == snapshot) {
+                if (auto it = shard.answers.find(key); it != shard.answers.end()) return it->second;
+            }
+        }
+        auto answer = std::make_shared<const rendered_answer>(render());
+        std::lock_guard lock(shard.mutex);
+        if (shard.snapshot != snapshot) {
+            shard.answers.clear();
+            shard.snapshot = snapshot;
+        }
+        // Postcodes are unbounded input: start over rather than grow without limit.
+        if (shard.answers.size() >= max_answers_per_shard) shard.answers.clear();
+        shard.answers.emplace(key, answer);
+        return answer;
+    }
+
+private:
+    static constexpr std::size_t max_answers_per_shard = 8192;
+    struct shard {
+        std::mutex mutex;
+        std::shared_ptr<const domain::active_set> snapshot;
+        std::unordered_map<std::string, answer_ptr> answers;
+    };
+    std::array<shard, 16> shards_;
+};
+
 response answer_response(const rendered_answer& answer) {
     auto res = text_response(status::ok, answer.content_type, answer.body);
     res.set(beast_http::field::etag, answer.etag);
@@ -190,7 +235,8 @@ void add_lookup_routes(router& routes, api_services services) {
     auto& customers = services.customers;
 
     routes.add(verb::get, "/v1/ivr/announcement", {role::ivr},
-               [&incidents, &customers](std::shared_ptr<request_context> request, responder respond) {
+               [&incidents, &customers, cache = std::make_shared<announcement_cache>()](
+                   std::shared_ptr<request_context> request, responder respond) {
         if (!request->query_param("postcode") && !request->query_param("phone"))
             throw domain::invalid_input("postcode", "give postcode or phone");
         auto who = identify(*request, customers, incidents.snapshot()->default_language());
@@ -198,22 +244,30 @@ void add_lookup_routes(router& routes, api_services services) {
         auto caller_services = who.services;
         if (auto wanted = service_param(*request); !wanted.empty()) caller_services = wanted;
         const bool known = who.postcode.has_value();
-        auto compute = [&incidents, postcode = who.postcode.value_or(""), language = who.language, caller_services, format,
-                        known] {
-            domain::announcement a;
-            a.language = language;
-            if (known) a = domain::announce(*incidents.snapshot(), postcode, language, caller_services);
-            return render_announcement(a, format, known);
+        std::string key = who.postcode.value_or("");
+        key += '\n';
+        key += who.language;
+        key += '\n';
+        key += std::to_string(caller_services.bits()) + '/' + std::to_string(static_cast<int>(format)) + (known ? "k" : "u");
+        auto compute = [&incidents, cache, key, postcode = who.postcode.value_or(""), language = who.language,
+                        caller_services, format, known] {
+            auto snapshot = incidents.snapshot();
+            return cache->get(snapshot, key, [&] {
+                domain::announcement a;
+                a.language = language;
+                if (known) a = domain::announce(*snapshot, postcode, language, caller_services);
+                return render_announcement(a, format, known);
+            });
         };
         auto current = compute();
-        auto if_none_match = std::string(request->header("If-None-Match"));
-        if (if_none_match != current.etag) return respond(answer_response(current));
+        auto if_none_match = request->header("If-None-Match");
+        if (if_none_match != current->etag) return respond(answer_response(*current));
         int wait = wait_seconds(*request);
-        if (wait == 0) return respond(not_modified(current.etag));
+        if (wait == 0) return respond(not_modified(current->etag));
         incidents.waiters().wait(
-            std::chrono::seconds(wait), [compute, if_none_match] { return compute().etag != if_none_match; },
-            [compute, respond] { respond(answer_response(compute())); },
-            [respond, if_none_match] { respond(not_modified(if_none_match)); });
+            std::chrono::seconds(wait), [compute, if_none_match = std::string(if_none_match)] { return compute()->etag != if_none_match; },
+            [compute, respond] { respond(answer_response(*compute())); },
+            [respond, if_none_match = std::string(if_none_match)] { respond(not_modified(if_none_match)); });
     });
 
     routes.add(verb::get, "/v1/agent/context", {role::agent},

@@ -29,7 +29,8 @@ void router::limit_rate(double per_second, double burst) {
 }
 
 void router::add(beast_http::verb method, const std::string& pattern, std::vector<domain::role> granted, handler h) {
-    route r{method, pattern, {}, std::move(granted), std::move(h), nullptr};
+    route r{method, pattern, {}, std::move(granted), std::move(h), nullptr, std::make_unique<status_counters>()};
+    r.answered->route_label = "route=\"" + metrics::label_value(pattern) + "\"";
     for (auto part : split_path(pattern)) r.segments.emplace_back(part);
     r.latency = &metrics_.get_histogram("outagedesk_http_request_seconds", "Time from request to response",
                                         "route=\"" + metrics::label_value(pattern) + "\"");
@@ -51,8 +52,20 @@ bool router::match(const route& r, const std::vector<std::string_view>& parts,
     return true;
 }
 
-responder router::finishing(std::shared_ptr<request_context> request, responder respond,
-                            metrics::histogram* latency) const {
+metrics::counter& router::answered_counter(const std::string& route_label, unsigned status,
+                                           status_counters* cache) const {
+    const bool cacheable = cache && status < cache->by_status.size();
+    if (cacheable)
+        if (auto* known = cache->by_status[status].load(std::memory_order_acquire)) return *known;
+    auto& found = metrics_.get_counter("outagedesk_http_requests_total", "Requests answered, by route and status",
+                                       route_label + ",status=\"" + std::to_string(status) + "\"");
+    if (cacheable) cache->by_status[status].store(&found, std::memory_order_release);
+    return found;
+}
+
+responder router::finishing(std::shared_ptr<request_context> request, responder respond, const route* found) const {
+    metrics::histogram* latency = found ? found->latency : nullptr;
+    status_counters* answered = found ? found->answered.get() : nullptr;
     responder::takeover_fn takeover;
     if (respond.takeover()) {
         takeover = [this, request, inner = respond.takeover()](stream_starter start) {
@@ -65,14 +78,11 @@ responder router::finishing(std::shared_ptr<request_context> request, responder 
             inner(std::move(start));
         };
     }
-    responder::send_fn send = [this, request, respond, latency](response res) {
+    responder::send_fn send = [this, request, respond, latency, answered](response res) {
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - request->started).count();
         if (latency) latency->observe(seconds);
-        metrics_
-            .get_counter("outagedesk_http_requests_total", "Requests answered, by route and status",
-                         "route=\"" + metrics::label_value(request->route) + "\",status=\"" +
-                             std::to_string(res.result_int()) + "\"")
-            .add();
+        const std::string label = answered ? std::string() : "route=\"" + metrics::label_value(request->route) + "\"";
+        answered_counter(answered ? answered->route_label : label, res.result_int(), answered).add();
         spdlog::info("[{}] {} {} {} {}B {:.2f}ms {}", request->request_id, std::string(request->message.method_string()),
                      request->path, res.result_int(), res.body().size(), seconds * 1000.0,
                      request->caller ? request->caller->name : "-");
@@ -111,7 +121,7 @@ void router::dispatch(std::shared_ptr<request_context> request, responder respon
     }
     request->route = found->pattern;
     match(*found, parts, &request->path_params);
-    auto done = finishing(request, std::move(respond), found->latency);
+    auto done = finishing(request, std::move(respond), found);
     try {
         if (!found->granted.empty()) {
             auto authorization = request->header("Authorization");

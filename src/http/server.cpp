@@ -5,7 +5,6 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
@@ -39,7 +38,7 @@ public:
         net::dispatch(stream_.get_executor(), beast::bind_front_handler(&http_session::wait_for_request, shared_from_this()));
     }
 
-    // Called through post() on this session's strand when the server shuts down.
+    // Called through post() on this session's thread when the server shuts down.
     void close_if_idle() {
         if (handed_over_) return;
         if (idle_) close();
@@ -191,11 +190,12 @@ private:
     bool handed_over_ = false;
 };
 
-server::server(net::io_context& io, const config::http_limits& limits, const router& routes, metrics::registry& metrics)
-    : io_(io),
+server::server(std::vector<net::io_context*> contexts, const config::http_limits& limits, const router& routes,
+               metrics::registry& metrics)
+    : contexts_(std::move(contexts)),
       limits_(limits),
       routes_(routes),
-      acceptor_(net::make_strand(io)),
+      acceptor_(*contexts_.at(0)),
       open_connections_(metrics.get_gauge("outagedesk_open_connections", "Client connections now open")),
       refused_connections_(metrics.get_counter("outagedesk_refused_connections_total",
                                                "Connections refused because the connection cap was reached")) {
@@ -215,8 +215,12 @@ tcp::endpoint server::listen(const std::string& host, std::uint16_t port) {
     return acceptor_.local_endpoint();
 }
 
+net::io_context& server::next_context() {
+    return *contexts_[next_context_.fetch_add(1, std::memory_order_relaxed) % contexts_.size()];
+}
+
 void server::do_accept() {
-    acceptor_.async_accept(net::make_strand(io_), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+    acceptor_.async_accept(next_context(), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
         if (ec) {
             if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
             spdlog::warn("accept failed: {}", ec.message());

@@ -1,5 +1,6 @@
 #include "outagedesk/service/auth.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -45,7 +46,34 @@ std::optional<domain::principal> authenticator::authenticate(std::string_view au
     while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
     while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
     if (token.empty() || token.size() > 256) return std::nullopt;
-    return tokens_.find_active(hash_token(token));
+    const std::size_t key = std::hash<std::string_view>{}(token);
+    if (auto who = recall(token, key)) return who;
+    const auto revocations_before = tokens_.revocations();
+    auto who = tokens_.find_active(hash_token(token));
+    std::unique_lock lock(mutex_);
+    const auto revocations = tokens_.revocations();
+    if (revocations != revocations_seen_) {
+        remembered_.clear();
+        revocations_seen_ = revocations;
+    }
+    // A revocation while we looked may have made the answer stale: use it
+    // once, but do not remember it.
+    if (who && revocations == revocations_before) remembered_[key] = remembered{std::string(token), *who, std::chrono::steady_clock::now()};
+    else remembered_.erase(key);
+    return who;
+}
+
+std::optional<domain::principal> authenticator::recall(std::string_view token, std::size_t key) {
+    std::shared_lock lock(mutex_);
+    if (tokens_.revocations() != revocations_seen_) return std::nullopt;
+    auto it = remembered_.find(key);
+    if (it == remembered_.end()) return std::nullopt;
+    const auto& entry = it->second;
+    if (std::chrono::steady_clock::now() - entry.checked > recheck_after_) return std::nullopt;
+    // Same hash is not the same token: compare in constant time, as the store does.
+    if (entry.token.size() != token.size() || CRYPTO_memcmp(entry.token.data(), token.data(), token.size()) != 0)
+        return std::nullopt;
+    return entry.who;
 }
 
 }  // namespace outagedesk::service

@@ -61,6 +61,7 @@ bool token_repository::revoke(const std::string& name, const std::string& now) {
                 .bind(2, name)
                 .run();
     });
+    if (revoked) revocations_.fetch_add(1, std::memory_order_acq_rel);
     return revoked;
 }
 

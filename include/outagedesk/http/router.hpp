@@ -7,7 +7,10 @@
 #include "outagedesk/http/rate_limiter.hpp"
 #include "outagedesk/http/request.hpp"
 
+#include <array>
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +18,7 @@
 namespace outagedesk::metrics {
 class registry;
 class histogram;
+class counter;
 }  // namespace outagedesk::metrics
 
 namespace outagedesk::http {
@@ -34,6 +38,12 @@ public:
     void limit_rate(double per_second, double burst);
 
 private:
+    // The per-status request counters of one route, found once in the
+    // registry (a locked map keyed by label text) and then read lock-free.
+    struct status_counters {
+        std::string route_label;
+        std::array<std::atomic<metrics::counter*>, 600> by_status{};
+    };
     struct route {
         beast_http::verb method;
         std::string pattern;
@@ -41,11 +51,13 @@ private:
         std::vector<domain::role> granted;
         handler handle;
         metrics::histogram* latency;
+        std::unique_ptr<status_counters> answered;
     };
     static bool match(const route& r, const std::vector<std::string_view>& parts,
                       std::map<std::string, std::string>* params);
-    responder finishing(std::shared_ptr<request_context> request, responder respond,
-                        metrics::histogram* latency) const;
+    responder finishing(std::shared_ptr<request_context> request, responder respond, const route* found) const;
+    metrics::counter& answered_counter(const std::string& route_label, unsigned status,
+                                       status_counters* cache) const;
 
     authenticate_fn authenticate_;
     std::unique_ptr<rate_limiter> limiter_;

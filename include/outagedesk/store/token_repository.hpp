@@ -3,6 +3,8 @@
 #include "outagedesk/domain/role.hpp"
 #include "outagedesk/store/database.hpp"
 
+#include <atomic>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -18,9 +20,13 @@ public:
     bool create(const std::string& name, domain::role role, const std::string& token_hash, const std::string& now);
     // False when no active token has that name.
     bool revoke(const std::string& name, const std::string& now);
+    // Counts revocations made through this repository, so caches of
+    // authenticated tokens in this process can drop their entries at once.
+    std::uint64_t revocations() const noexcept { return revocations_.load(std::memory_order_acquire); }
 
 private:
     database& db_;
+    std::atomic<std::uint64_t> revocations_{0};
 };
 
 }  // namespace outagedesk::store

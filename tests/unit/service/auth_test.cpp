@@ -4,6 +4,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <thread>
+
 using namespace outagedesk;
 
 TEST_CASE("generated tokens are long, random and stored only as a hash", "[auth]") {
@@ -39,4 +42,60 @@ TEST_CASE("a token authenticates until it is revoked", "[auth]") {
     CHECK_FALSE(tokens.revoke("desk-1", "2026-11-25T11:00:00Z"));
     // The name may be used again after revocation.
     CHECK(tokens.create("desk-1", domain::role::agent, service::hash_token("new"), "2026-11-25T12:00:00Z"));
+}
+
+TEST_CASE("a remembered token stops authenticating when another process revokes it", "[auth]") {
+    test::temp_dir dir;
+    metrics::registry metrics;
+    store::database server_db(dir.path() / "t.db", config::store_settings{}, metrics);
+    store::token_repository server_tokens(server_db);
+    service::authenticator auth(server_tokens, std::chrono::milliseconds(200));
+    auto token = service::generate_token();
+    REQUIRE(server_tokens.create("ivr-1", domain::role::ivr, service::hash_token(token), "2026-11-25T10:00:00Z"));
+    REQUIRE(auth.authenticate("Bearer " + token).has_value());
+
+    {
+        // The `outagedesk token revoke` command: its own connection, its own repository.
+        metrics::registry cli_metrics;
+        store::database cli_db(dir.path() / "t.db", config::store_settings{}, cli_metrics);
+        store::token_repository cli_tokens(cli_db);
+        REQUIRE(cli_tokens.revoke("ivr-1", "2026-11-25T11:00:00Z"));
+    }
+    const auto revoked_at = std::chrono::steady_clock::now();
+    // Within the recheck period the server may still accept the token; after it, never.
+    std::optional<domain::principal> who = auth.authenticate("Bearer " + token);
+    while (who && std::chrono::steady_clock::now() - revoked_at < std::chrono::seconds(5)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        who = auth.authenticate("Bearer " + token);
+    }
+    CHECK_FALSE(who.has_value());
+    CHECK(std::chrono::steady_clock::now() - revoked_at < std::chrono::seconds(2));
+    CHECK_FALSE(auth.authenticate("Bearer " + token).has_value());
+}
+
+TEST_CASE("a remembered token is only ever matched by the same token", "[auth]") {
+    test::temp_dir dir;
+    metrics::registry metrics;
+    store::database db(dir.path() / "t.db", config::store_settings{}, metrics);
+    store::token_repository tokens(db);
+    service::authenticator auth(tokens, std::chrono::hours(1));
+    auto agent = service::generate_token();
+    auto ops = service::generate_token();
+    REQUIRE(tokens.create("agent-1", domain::role::agent, service::hash_token(agent), "2026-11-25T10:00:00Z"));
+    REQUIRE(tokens.create("ops-1", domain::role::ops, service::hash_token(ops), "2026-11-25T10:00:00Z"));
+    for (int round = 0; round < 3; ++round) {
+        auto a = auth.authenticate("Bearer " + agent);
+        auto o = auth.authenticate("Bearer " + ops);
+        REQUIRE(a.has_value());
+        REQUIRE(o.has_value());
+        CHECK(a->name == "agent-1");
+        CHECK(o->held == domain::role::ops);
+        auto altered = agent;
+        altered.back() = altered.back() == '0' ? '1' : '0';
+        CHECK_FALSE(auth.authenticate("Bearer " + altered).has_value());
+    }
+    // A revocation in this process is seen at once, even with a long recheck period.
+    REQUIRE(tokens.revoke("agent-1", "2026-11-25T11:00:00Z"));
+    CHECK_FALSE(auth.authenticate("Bearer " + agent).has_value());
+    CHECK(auth.authenticate("Bearer " + ops).has_value());
 }
