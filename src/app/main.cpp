@@ -33,6 +33,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -40,6 +41,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -158,6 +160,7 @@ int serve(const command_line& cl) {
     struct flush_logs_at_exit {
         ~flush_logs_at_exit() { spdlog::shutdown(); }
     } flush_logs;
+    auto tls = settings.tls ? http::make_tls_context(*settings.tls) : nullptr;  // fails at start, before any work
 
     auto zone = service::load_time_zone(settings.timezone);
     auto templates = service::load_templates(settings.templates_dir);
@@ -191,6 +194,11 @@ int serve(const command_line& cl) {
     incidents.add_event_sink([&hub](const service::published_event& event) { hub.publish(event); });
     service::alert_service alerts(db, settings, incidents, clock);
     service::contact_service contacts(db, settings, incidents, customers, alerts, clock, metrics);
+    std::atomic<std::size_t> next_answering_context{0};
+    contacts.complete_on([&contexts, &next_answering_context](std::function<void()> answer) {
+        auto& context = *contexts[next_answering_context.fetch_add(1, std::memory_order_relaxed) % contexts.size()];
+        boost::asio::post(context, std::move(answer));
+    });
     service::callback_service callbacks(db, clock, io, metrics);
     alerts.add_event_sink([&hub](const service::published_event& event) { hub.publish(event); });
     callbacks.add_event_sink([&hub](const service::published_event& event) { hub.publish(event); });
@@ -241,7 +249,7 @@ int serve(const command_line& cl) {
     callbacks.start();
     std::vector<boost::asio::io_context*> context_pointers;
     for (auto& context : contexts) context_pointers.push_back(context.get());
-    auto front = std::make_shared<http::server>(context_pointers, settings.http, routes, metrics);
+    auto front = std::make_shared<http::server>(context_pointers, settings.http, routes, metrics, tls);
     auto bound = front->listen(settings.listen.host, settings.listen.port);
     spdlog::info("listening on {}:{}", bound.address().to_string(), bound.port());
 
@@ -286,6 +294,10 @@ int serve(const command_line& cl) {
     notifications.stop();
     imports.stop();
     db.stop();
+    // Connections and answers left on the other contexts still hold the
+    // server, whose acceptor belongs to the first: end them while the first
+    // still exists (and after the writer, which posts answers to them, stopped).
+    while (contexts.size() > 1) contexts.pop_back();
     spdlog::info("stopped cleanly");
     return 0;
 }

@@ -272,6 +272,7 @@ void add_lookup_routes(router& routes, api_services services) {
 
     routes.add(verb::get, "/v1/agent/context", {role::agent},
                [&incidents, &customers, services](std::shared_ptr<request_context> request, responder respond) {
+        auto reads = customers.one_read_transaction();
         std::optional<domain::customer> customer;
         std::optional<std::string> postcode;
         if (auto id = request->query_param("customer_id"); id && !id->empty()) {

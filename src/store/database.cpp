@@ -117,7 +117,7 @@ void database::commit_batch(std::vector<queued_job>& batch) {
 }
 
 database::read_lease::~read_lease() {
-    if (!conn_) return;
+    if (!conn_ || !owner_) return;
     {
         std::lock_guard lock(owner_->readers_mutex_);
         owner_->idle_readers_.push_back(std::move(conn_));
@@ -125,7 +125,39 @@ database::read_lease::~read_lease() {
     owner_->reader_returned_.notify_one();
 }
 
+namespace {
+thread_local database::read_scope* current_read_scope = nullptr;
+}
+
+database::read_scope::read_scope(database& db) : db_(db), outer_(current_read_scope) {
+    for (auto* scope = outer_; scope; scope = scope->outer_)
+        if (&scope->db_ == &db && scope->lease_) {
+            current_read_scope = this;
+            return;
+        }
+    lease_.emplace(db.read());
+    (*lease_)->cached("BEGIN").run();
+    current_read_scope = this;
+}
+
+database::read_scope::~read_scope() {
+    current_read_scope = outer_;
+    if (!lease_) return;
+    // Ending a read transaction cannot lose anything, but a connection must
+    // not go back to the pool still inside one (it would read stale data).
+    try {
+        (*lease_)->cached("COMMIT").run();
+    } catch (const std::exception&) {
+        try {
+            (*lease_)->cached("ROLLBACK").run();
+        } catch (const std::exception&) {
+        }
+    }
+}
+
 database::read_lease database::read() {
+    for (auto* scope = current_read_scope; scope; scope = scope->outer_)
+        if (&scope->db_ == this && scope->lease_) return read_lease(**scope->lease_);
     std::unique_lock lock(readers_mutex_);
     if (idle_readers_.empty() && readers_open_ < settings_.reader_connections) {
         ++readers_open_;

@@ -142,7 +142,9 @@ void transaction::commit() {
     done_ = true;
 }
 
-savepoint::savepoint(connection& db) : db_(db) { db_.exec("SAVEPOINT job"); }
+// Prepared once per connection: a savepoint opens and closes for every job,
+// and parsing the SQL text each time cost more than many jobs themselves.
+savepoint::savepoint(connection& db) : db_(db) { db_.cached("SAVEPOINT job").run(); }
 savepoint::~savepoint() {
     if (!done_) {
         sqlite3_exec(db_.handle(), "ROLLBACK TO job", nullptr, nullptr, nullptr);
@@ -150,7 +152,7 @@ savepoint::~savepoint() {
     }
 }
 void savepoint::release() {
-    db_.exec("RELEASE job");
+    db_.cached("RELEASE job").run();
     done_ = true;
 }
 

@@ -61,6 +61,12 @@ public:
     contact_service(store::database& db, const config::settings& settings, incident_service& incidents,
                     customer_service& customers, alert_service& alerts, clock_fn clock, metrics::registry& metrics);
 
+    // Where the answer to a recorded contact is built: by default on the
+    // writer thread that committed it; the server hands it to its I/O
+    // threads instead, so the single writer spends its time only on writes.
+    using run_elsewhere_fn = std::function<void(std::function<void()>)>;
+    void complete_on(run_elsewhere_fn run) { complete_on_ = std::move(run); }
+
     // Records the resolution lists a crash may have missed and starts
     // listening for resolved incidents. Call before serving.
     void start();
@@ -81,6 +87,7 @@ public:
     std::vector<std::string> resolution_list(const std::string& incident_id) { return contacts_.resolution_list(incident_id); }
 
 private:
+    run_elsewhere_fn complete_on_;
     void on_incident_event(const published_event& event);
 
     store::database& db_;

@@ -24,6 +24,10 @@ public:
     // Accepts any phone format the caller typed; nullopt when unknown or unparseable.
     std::optional<domain::customer> find_by_phone(const std::string& raw);
     std::optional<std::string> normalise_phone(const std::string& raw) const;
+    // For a request that reads several things (the agent context: customer,
+    // contacts, owner, callbacks, compensation): while the returned scope
+    // lives, they are read in one transaction on this thread.
+    [[nodiscard]] store::database::read_scope one_read_transaction() { return store::database::read_scope(db_); }
 
 private:
     store::database& db_;

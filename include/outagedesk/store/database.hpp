@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -63,18 +64,41 @@ public:
     // A read-only connection lent to the caller for the scope of the lease.
     class read_lease {
     public:
-        read_lease(database& owner, std::unique_ptr<connection> conn) : owner_(&owner), conn_(std::move(conn)) {}
+        read_lease(database& owner, std::unique_ptr<connection> conn)
+            : owner_(&owner), conn_(std::move(conn)), use_(conn_.get()) {}
+        // The connection of an enclosing read_scope, not returned by this lease.
+        explicit read_lease(connection& borrowed) : owner_(nullptr), use_(&borrowed) {}
         read_lease(read_lease&&) = default;
         read_lease& operator=(read_lease&&) = delete;
         ~read_lease();
-        connection& operator*() const noexcept { return *conn_; }
-        connection* operator->() const noexcept { return conn_.get(); }
+        connection& operator*() const noexcept { return *use_; }
+        connection* operator->() const noexcept { return use_; }
 
     private:
         database* owner_;
         std::unique_ptr<connection> conn_;
+        connection* use_;
     };
     read_lease read();
+
+    // While one lives, every read() on this thread uses the same connection
+    // inside one read transaction: the reads see one consistent state, and a
+    // request that reads five things pays for one transaction, not five
+    // (about 6.5 µs each). Nested scopes join the outer one. Not movable: the
+    // thread remembers its address.
+    class read_scope {
+    public:
+        explicit read_scope(database& db);
+        ~read_scope();
+        read_scope(const read_scope&) = delete;
+        read_scope& operator=(const read_scope&) = delete;
+
+    private:
+        friend class database;
+        database& db_;
+        std::optional<read_lease> lease_;  // empty when joined to an outer scope
+        read_scope* outer_;
+    };
 
     // Readiness: a trivial query through a reader answers.
     bool ping();
