@@ -213,8 +213,12 @@ bool notification_service::handle(const store::stored_event& event) {
                          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         }
         if (run.eta && *run.eta != eta && wants(domain::notice_kind::eta_changed) && severe) {
-            if (!sweep(*incident, domain::notice_kind::eta_changed, true, false)) return false;
-            spdlog::info("{}: ETA-change notices queued", id);
+            // Each new ETA is a round of its own keys; a replay after a crash
+            // repeats the round it was in, so its keys still hold.
+            const auto round = run.eta_round + 1;
+            if (!sweep_refs(*incident, domain::notice_kind::eta_changed, round)) return false;
+            run.eta_round = round;
+            spdlog::info("{}: ETA-change notices queued (change {})", id, round);
         }
         run.eta = eta;
     } else if (!run.resolved_at) {
@@ -237,6 +241,101 @@ bool notification_service::handle(const store::stored_event& event) {
 
 std::optional<std::int64_t> notification_service::sweep(const domain::incident& incident, domain::notice_kind kind,
                                                         bool notify, bool compensate) {
+    if (compensate) return sweep_rows(incident, kind, notify, compensate);
+    if (!notify) return customers_.count_affected(incident.areas, incident.services);
+    return sweep_refs(incident, kind);
+}
+
+std::optional<std::int64_t> notification_service::sweep_refs(const domain::incident& incident, domain::notice_kind kind,
+                                                             std::int64_t round) {
+    const auto now = clock_();
+    const auto at = domain::format_rfc3339_utc(now);
+    notice_texts texts(incident, incidents_.zone(), settings_.default_language, now);
+    auto& queued_counter = metrics_.get_counter("outagedesk_notifications_queued_total", "Notifications put in the outbox");
+
+    const auto found = customers_.affected(incident.areas, incident.services);
+    const auto reached = static_cast<std::int64_t>(found.customers.size());
+
+    store::customer_notice notice;
+    notice.incident_id = incident.id;
+    notice.kind = kind;
+    {
+        const std::string marker = "\x1f";
+        const auto key = domain::notice_key(incident.id, marker, kind);
+        const auto at_marker = key.find(marker);
+        notice.key_prefix = key.substr(0, at_marker);
+        notice.key_suffix = key.substr(at_marker + marker.size());
+        if (round > 1) notice.key_suffix += "." + std::to_string(round);
+    }
+    notice.critical = incident.level == domain::severity::critical;
+    notice.hold_sms = !notice.critical && quiet_now();
+
+    // Each language's bodies, rendered once here and stored once by the
+    // first chunk that needs them (on the writer thread, which alone touches
+    // `stored`; one chunk in flight at a time orders them).
+    struct language_texts {
+        std::string sms;
+        std::string email;
+        bool stored = false;
+        std::optional<std::int64_t> sms_id;
+        std::optional<std::int64_t> email_id;
+    };
+    auto languages = std::make_shared<std::vector<language_texts>>();
+    for (const auto& language : found.languages)
+        languages->push_back({texts.body(language, domain::channel::sms, ""), texts.body(language, domain::channel::email, ""),
+                              false, std::nullopt, std::nullopt});
+
+    std::future<void> in_flight;
+    auto settle = [&] {
+        if (in_flight.valid()) in_flight.get();
+    };
+    try {
+        const auto& all = found.customers;
+        for (std::size_t from = 0; from < all.size(); from += chunk_rows) {
+            // The chunk's references per language, each list in id order.
+            auto groups = std::make_shared<std::vector<std::vector<std::int64_t>>>(languages->size());
+            for (std::size_t i = from; i < std::min(all.size(), from + chunk_rows); ++i)
+                (*groups)[all[i].language].push_back(all[i].ref);
+            settle();
+            if (stopping()) return std::nullopt;
+            auto done = std::make_shared<std::promise<void>>();
+            auto committed = done->get_future();
+            db_.submit(
+                [groups, languages, notice, at, &queued_counter](store::write_context& w) {
+                    std::int64_t added = 0;
+                    for (std::size_t l = 0; l < groups->size(); ++l) {
+                        if ((*groups)[l].empty()) continue;
+                        auto& t = (*languages)[l];
+                        if (!t.stored) {
+                            if (!t.sms.empty()) t.sms_id = store::notification_repository::save_text(w, notice.incident_id, t.sms);
+                            if (!t.email.empty())
+                                t.email_id = store::notification_repository::save_text(w, notice.incident_id, t.email);
+                            t.stored = true;
+                        }
+                        added += store::notification_repository::enqueue_customers(w, notice, t.sms_id, t.email_id,
+                                                                                   (*groups)[l], at);
+                    }
+                    queued_counter.add(static_cast<std::uint64_t>(added));
+                },
+                [done](std::exception_ptr error) {
+                    if (error)
+                        done->set_exception(error);
+                    else
+                        done->set_value();
+                });
+            // Only once submitted: a refused job has nothing to wait for.
+            in_flight = std::move(committed);
+        }
+        settle();
+    } catch (...) {
+        if (in_flight.valid()) in_flight.wait();
+        throw;
+    }
+    return reached;
+}
+
+std::optional<std::int64_t> notification_service::sweep_rows(const domain::incident& incident, domain::notice_kind kind,
+                                                             bool notify, bool compensate) {
     const auto now = clock_();
     const auto at = domain::format_rfc3339_utc(now);
     const bool quiet = quiet_now();
@@ -263,7 +362,7 @@ std::optional<std::int64_t> notification_service::sweep(const domain::incident& 
         if (current->size() == 0) return;
         settle();
         auto done = std::make_shared<std::promise<void>>();
-        in_flight = done->get_future();
+        auto committed = done->get_future();
         db_.submit(
             [work = current, id = incident.id, at, &queued_counter](store::write_context& w) {
                 if (!work->rows.empty()) store::notification_repository::save_compensations(w, id, work->rows, at);
@@ -276,6 +375,7 @@ std::optional<std::int64_t> notification_service::sweep(const domain::incident& 
                 else
                     done->set_value();
             });
+        in_flight = std::move(committed);
         current = std::make_shared<chunk>();
     };
 

@@ -52,8 +52,10 @@ std::string prefix_end(std::string prefix) {
 
 // "(postcode = ?2 OR (postcode >= ?3 AND postcode < ?4) OR ...)" with its
 // bound values, or "1" when an area is the whole country.
+// `column` is "postcode", or "+postcode" to keep the planner off the postcode
+// index.
 std::string area_predicate(const std::vector<domain::area_expression>& areas, std::vector<std::string>& values,
-                           int first_index) {
+                           int first_index, const std::string& column = "postcode") {
     std::string sql;
     auto param = [&](std::string value) {
         values.push_back(std::move(value));
@@ -62,19 +64,25 @@ std::string area_predicate(const std::vector<domain::area_expression>& areas, st
     for (const auto& area : areas) {
         std::string term;
         switch (area.kind_) {
-            case domain::area_expression::kind::all: return "1";
-            case domain::area_expression::kind::exact: term = "postcode = " + param(area.lo_); break;
+            case domain::area_expression::kind::all: values.clear(); return "1";
+            case domain::area_expression::kind::exact: term = column + " = " + param(area.lo_); break;
             case domain::area_expression::kind::prefix:
-                term = "(postcode >= " + param(area.lo_) + " AND postcode < " + param(prefix_end(area.lo_)) + ")";
+                term = "(" + column + " >= " + param(area.lo_) + " AND " + column + " < " + param(prefix_end(area.lo_)) + ")";
                 break;
             case domain::area_expression::kind::range:
-                term = "(postcode >= " + param(area.lo_) + " AND postcode <= " + param(area.hi_) +
+                term = "(" + column + " >= " + param(area.lo_) + " AND " + column + " <= " + param(area.hi_) +
                        " AND length(postcode) = " + std::to_string(area.lo_.size()) + ")";
                 break;
         }
         sql += (sql.empty() ? "" : " OR ") + term;
     }
     return sql.empty() ? "0" : "(" + sql + ")";
+}
+constexpr const char* service_match = " AND (services = 0 OR ?1 = 0 OR (services & ?1) <> 0)";
+
+void bind_areas(statement& query, domain::service_set services, const std::vector<std::string>& values) {
+    query.bind(1, static_cast<std::int64_t>(services.bits()));
+    for (std::size_t i = 0; i < values.size(); ++i) query.bind(static_cast<int>(i) + 2, values[i]);
 }
 }  // namespace
 
@@ -112,22 +120,77 @@ std::optional<domain::customer> customer_repository::find(const std::string& id)
     return find_one(db_, "WHERE id = ?1", id);
 }
 
+std::int64_t customer_repository::count_affected(const std::vector<domain::area_expression>& areas,
+                                                 domain::service_set services) {
+    std::vector<std::string> values;
+    const auto where = area_predicate(areas, values, 2) + service_match;
+    auto reader = db_.read();
+    statement count(reader->handle(), "SELECT count(*) FROM customers WHERE " + where);
+    bind_areas(count, services, values);
+    return count.step() ? count.get_int64(0) : 0;
+}
+
+affected_customers customer_repository::affected(const std::vector<domain::area_expression>& areas,
+                                                 domain::service_set services) {
+    std::vector<std::string> values;
+    const auto where = area_predicate(areas, values, 2) + service_match;
+    auto reader = db_.read();
+    // How many match (the postcode index covers the count), against the size
+    // of the registry, decides the way in.
+    std::int64_t matches = 0;
+    std::int64_t registry = 0;
+    {
+        statement count(reader->handle(), "SELECT count(*) FROM customers WHERE " + where);
+        bind_areas(count, services, values);
+        if (count.step()) matches = count.get_int64(0);
+        statement top(reader->handle(), "SELECT COALESCE(max(rowid), 0) FROM customers");
+        if (top.step()) registry = top.get_int64(0);
+    }
+    affected_customers out;
+    out.customers.reserve(static_cast<std::size_t>(matches));
+    auto language_index = [&out](const std::string& language) {
+        // A registry speaks a handful of languages: a linear look is fastest.
+        for (std::size_t i = 0; i < out.languages.size(); ++i)
+            if (out.languages[i] == language) return static_cast<std::uint32_t>(i);
+        out.languages.push_back(language);
+        return static_cast<std::uint32_t>(out.languages.size() - 1);
+    };
+    // Both ways give id order: the outbox and compensation keys built from the
+    // ids ("INC-1:<id>:declared") then land at the end of their indexes
+    // instead of scattering every chunk over all their pages.
+    if (matches * 8 > registry) {
+        // A large share: walk the id index and test each row, sequential reads
+        // instead of one random table read per match plus a sort.
+        std::vector<std::string> same;
+        statement query(reader->handle(), "SELECT rowid, language FROM customers WHERE " +
+                                              area_predicate(areas, same, 2, "+postcode") + service_match + " ORDER BY id");
+        bind_areas(query, services, same);
+        while (query.step())
+            out.customers.push_back({query.get_int64(0), language_index(query.get_text(1))});
+    } else {
+        struct keyed {
+            std::string id;
+            affected_customers::entry entry;
+        };
+        std::vector<keyed> found;
+        found.reserve(static_cast<std::size_t>(matches));
+        statement query(reader->handle(), "SELECT rowid, language, id FROM customers WHERE " + where);
+        bind_areas(query, services, values);
+        while (query.step()) found.push_back({query.get_text(2), {query.get_int64(0), language_index(query.get_text(1))}});
+        std::sort(found.begin(), found.end(), [](const keyed& a, const keyed& b) { return a.id < b.id; });
+        for (const auto& f : found) out.customers.push_back(f.entry);
+    }
+    return out;
+}
+
 std::int64_t customer_repository::for_each_affected(const std::vector<domain::area_expression>& areas,
                                                     domain::service_set services,
                                                     const std::function<void(const domain::customer&)>& visit) {
-    std::vector<std::string> values;
-    const auto where = area_predicate(areas, values, 2);
-    // First the matching rows' keys, in id order: the outbox and compensation
-    // keys built from them ("INC-1:<id>:declared") then land at the end of
-    // their indexes instead of scattering every chunk over all their pages.
     std::vector<std::int64_t> rowids;
     {
-        auto reader = db_.read();
-        statement query(reader->handle(), "SELECT rowid FROM customers WHERE " + where +
-                                              " AND (services = 0 OR ?1 = 0 OR (services & ?1) <> 0) ORDER BY id");
-        query.bind(1, static_cast<std::int64_t>(services.bits()));
-        for (std::size_t i = 0; i < values.size(); ++i) query.bind(static_cast<int>(i) + 2, values[i]);
-        while (query.step()) rowids.push_back(query.get_int64(0));
+        auto found = affected(areas, services);
+        rowids.reserve(found.customers.size());
+        for (const auto& c : found.customers) rowids.push_back(c.ref);
     }
     // Then the rows, a batch per short read, so no read snapshot outlives a
     // batch (checkpoints keep up) and the visitor runs holding no reader. A

@@ -254,6 +254,57 @@ CREATE TABLE notification_cursor (
     seq INTEGER NOT NULL
 );
 )sql"},
+        // A declared or ETA notice has one body per language and channel, so
+        // the outbox refers to it instead of storing it a million times; a
+        // message's body is its own `body` (resolution notices, which carry
+        // the customer's compensation) or else its text's. `updated_at` stays
+        // NULL until the message changes. Existing messages keep their bodies.
+        // `eta_round` counts the ETA changes notified, so that each new ETA
+        // gets its own keys (an incident that had one has had round 1).
+        {6, "shared notice texts; outbox rows refer to them", R"sql(
+CREATE TABLE notification_texts (
+    id INTEGER PRIMARY KEY,
+    incident_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    UNIQUE (incident_id, body)
+);
+CREATE TABLE notifications_v6 (
+    id INTEGER PRIMARY KEY,
+    incident_id TEXT NOT NULL,
+    customer_id TEXT,
+    kind TEXT NOT NULL CHECK (kind IN ('declared', 'eta_changed', 'resolved')),
+    channel TEXT NOT NULL CHECK (channel IN ('sms', 'email')),
+    recipient TEXT NOT NULL,
+    body TEXT,
+    text_id INTEGER,
+    critical INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'failed', 'held')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_ms INTEGER NOT NULL DEFAULT 0,
+    last_status INTEGER,
+    last_error TEXT,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    updated_at TEXT,
+    sent_at TEXT,
+    CHECK (body IS NOT NULL OR text_id IS NOT NULL)
+);
+INSERT INTO notifications_v6 (id, incident_id, customer_id, kind, channel, recipient, body, text_id, critical, state,
+                              attempts, next_attempt_ms, last_status, last_error, idempotency_key, created_at,
+                              updated_at, sent_at)
+SELECT id, incident_id, customer_id, kind, channel, recipient, body, NULL, critical, state, attempts, next_attempt_ms,
+       last_status, last_error, idempotency_key, created_at, updated_at, sent_at
+FROM notifications;
+DROP TABLE notifications;
+ALTER TABLE notifications_v6 RENAME TO notifications;
+CREATE INDEX notifications_due ON notifications (next_attempt_ms, id) WHERE state = 'queued';
+CREATE INDEX notifications_held ON notifications (id) WHERE state = 'held';
+CREATE INDEX notifications_incident ON notifications (incident_id, state, kind);
+CREATE INDEX notifications_reached ON notifications (incident_id, customer_id, recipient) WHERE state = 'sent';
+ALTER TABLE notification_runs ADD COLUMN eta_round INTEGER NOT NULL DEFAULT 0;
+UPDATE notification_runs SET eta_round = 1 WHERE EXISTS (
+    SELECT 1 FROM notifications WHERE notifications.incident_id = notification_runs.incident_id AND kind = 'eta_changed');
+)sql"},
     });
     return list;
 }

@@ -1,5 +1,7 @@
 #include "outagedesk/store/notification_repository.hpp"
 
+#include <stdexcept>
+
 namespace outagedesk::store {
 
 namespace {
@@ -34,7 +36,7 @@ std::int64_t notification_repository::enqueue(write_context& w, const std::vecto
                                               const std::string& at) {
     auto& insert = w.db().cached(
         "INSERT OR IGNORE INTO notifications (incident_id, customer_id, kind, channel, recipient, body, critical, state, "
-        "idempotency_key, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)");
+        "idempotency_key, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
     std::int64_t added = 0;
     for (const auto& e : entries) {
         insert.bind(1, e.incident_id)
@@ -51,6 +53,62 @@ std::int64_t notification_repository::enqueue(write_context& w, const std::vecto
         added += w.db().changes();
     }
     return added;
+}
+
+std::int64_t notification_repository::save_text(write_context& w, const std::string& incident_id, const std::string& body) {
+    w.db()
+        .cached("INSERT INTO notification_texts (incident_id, body) VALUES (?1, ?2) ON CONFLICT (incident_id, body) DO NOTHING")
+        .bind(1, incident_id)
+        .bind(2, body)
+        .run();
+    auto& find = w.db().cached("SELECT id FROM notification_texts WHERE incident_id = ?1 AND body = ?2");
+    find.bind(1, incident_id).bind(2, body);
+    if (!find.step()) {
+        find.reset();
+        throw std::runtime_error("notification text not stored");
+    }
+    const auto id = find.get_int64(0);
+    find.reset();
+    return id;
+}
+
+std::int64_t notification_repository::enqueue_customers(write_context& w, const customer_notice& notice,
+                                                        std::optional<std::int64_t> sms_text,
+                                                        std::optional<std::int64_t> email_text,
+                                                        const std::vector<std::int64_t>& customer_refs,
+                                                        const std::string& at) {
+    if (customer_refs.empty() || (!sms_text && !email_text)) return 0;
+    // The references go in as one JSON array, so a chunk is one statement and
+    // every per-message byte is built inside SQLite, in the order given (the
+    // CROSS JOIN keeps json_each outside).
+    std::string refs = "[";
+    refs.reserve(customer_refs.size() * 8 + 2);
+    for (auto ref : customer_refs) {
+        if (refs.size() > 1) refs += ',';
+        refs += std::to_string(ref);
+    }
+    refs += ']';
+    auto& insert = w.db().cached(
+        "INSERT OR IGNORE INTO notifications (incident_id, customer_id, kind, channel, recipient, text_id, critical, state, "
+        "idempotency_key, created_at) "
+        "SELECT ?1, c.id, ?2, c.preferred_channel, "
+        "COALESCE(CASE c.preferred_channel WHEN 'sms' THEN c.phone ELSE c.email END, ''), "
+        "CASE c.preferred_channel WHEN 'sms' THEN ?3 ELSE ?4 END, ?5, "
+        "CASE WHEN c.preferred_channel = 'sms' AND ?6 THEN 'held' ELSE 'queued' END, ?7 || c.id || ?8, ?9 "
+        "FROM json_each(?10) AS j CROSS JOIN customers AS c ON c.rowid = j.value "
+        "WHERE c.consent <> 0 AND (CASE c.preferred_channel WHEN 'sms' THEN ?3 WHEN 'email' THEN ?4 END) IS NOT NULL");
+    insert.bind(1, notice.incident_id)
+        .bind(2, domain::notice_kind_name(notice.kind))
+        .bind(3, sms_text)
+        .bind(4, email_text)
+        .bind(5, notice.critical ? 1 : 0)
+        .bind(6, notice.hold_sms ? 1 : 0)
+        .bind(7, notice.key_prefix)
+        .bind(8, notice.key_suffix)
+        .bind(9, at)
+        .bind(10, refs)
+        .run();
+    return w.db().changes();
 }
 
 void notification_repository::claim(write_context& w, const std::vector<std::int64_t>& ids, std::int64_t until_ms) {
@@ -146,16 +204,17 @@ void notification_repository::set_affected(write_context& w, const std::string& 
 
 void notification_repository::save_run(write_context& w, const notification_run& run) {
     w.db()
-        .cached("INSERT INTO notification_runs (incident_id, scope, eta, declared_at, resolved_at, compensated_at) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (incident_id) DO UPDATE SET scope = excluded.scope, "
+        .cached("INSERT INTO notification_runs (incident_id, scope, eta, declared_at, resolved_at, compensated_at, eta_round) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (incident_id) DO UPDATE SET scope = excluded.scope, "
                 "eta = excluded.eta, declared_at = excluded.declared_at, resolved_at = excluded.resolved_at, "
-                "compensated_at = excluded.compensated_at")
+                "compensated_at = excluded.compensated_at, eta_round = excluded.eta_round")
         .bind(1, run.incident_id)
         .bind(2, run.scope)
         .bind(3, run.eta)
         .bind(4, run.declared_at)
         .bind(5, run.resolved_at)
         .bind(6, run.compensated_at)
+        .bind(7, run.eta_round)
         .run();
 }
 
@@ -191,8 +250,9 @@ std::map<std::string, notification_counts> notification_repository::counts_by_ki
 std::vector<outbox_message> notification_repository::due(std::int64_t now_ms, std::size_t limit) {
     auto reader = db_.read();
     auto& query = reader->cached(
-        "SELECT id, incident_id, customer_id, channel, recipient, body, critical, attempts, idempotency_key "
-        "FROM notifications WHERE state = 'queued' AND next_attempt_ms <= ?1 ORDER BY next_attempt_ms, id LIMIT ?2");
+        "SELECT n.id, n.incident_id, n.customer_id, n.channel, n.recipient, COALESCE(n.body, t.body, ''), n.critical, "
+        "n.attempts, n.idempotency_key FROM notifications AS n LEFT JOIN notification_texts AS t ON t.id = n.text_id "
+        "WHERE n.state = 'queued' AND n.next_attempt_ms <= ?1 ORDER BY n.next_attempt_ms, n.id LIMIT ?2");
     query.bind(1, now_ms).bind(2, static_cast<std::int64_t>(limit));
     std::vector<outbox_message> out;
     while (query.step()) {
@@ -232,12 +292,14 @@ bool notification_repository::any_quiet_candidate() {
 std::optional<notification_run> notification_repository::run(const std::string& incident_id) {
     auto reader = db_.read();
     auto& query = reader->cached(
-        "SELECT incident_id, scope, eta, declared_at, resolved_at, compensated_at FROM notification_runs WHERE incident_id = ?1");
+        "SELECT incident_id, scope, eta, declared_at, resolved_at, compensated_at, eta_round FROM notification_runs "
+        "WHERE incident_id = ?1");
     query.bind(1, incident_id);
     std::optional<notification_run> out;
     if (query.step())
-        out = notification_run{query.get_text(0), query.get_text(1), query.get_optional_text(2),
-                               query.get_optional_text(3), query.get_optional_text(4), query.get_optional_text(5)};
+        out = notification_run{query.get_text(0),          query.get_text(1),          query.get_optional_text(2),
+                               query.get_optional_text(3), query.get_optional_text(4), query.get_optional_text(5),
+                               query.get_int64(6)};
     query.reset();
     return out;
 }

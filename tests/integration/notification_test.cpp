@@ -232,16 +232,32 @@ TEST_CASE("a failing gateway gets retries, and each message is accepted once und
     auto incident = o.server.call("GET", "/v1/incidents/" + id, o.ops).json();
     CHECK(incident["stats"]["notified"] == 5);
 
-    SECTION("a new ETA queues one eta_changed notice per customer, and only once") {
+    SECTION("each new ETA queues one eta_changed notice per customer under its own keys, and only once") {
         REQUIRE(o.server.call("PATCH", "/v1/incidents/" + id, o.ops, {{"eta", "2099-01-01T12:00:00Z"}}).status == 200);
-        auto eta = o.wait_counts(id, [](const json& c) {
+        o.wait_counts(id, [](const json& c) {
             return c["by_kind"].contains("eta_changed") && c["by_kind"]["eta_changed"]["sent"] == 5 &&
                    c["by_kind"]["eta_changed"]["failed"] == 1;
         });
         REQUIRE(o.server.call("PATCH", "/v1/incidents/" + id, o.ops, {{"eta", "2099-01-02T12:00:00Z"}}).status == 200);
+        auto eta = o.wait_counts(id, [](const json& c) {
+            return c["by_kind"]["eta_changed"]["sent"] == 10 && c["by_kind"]["eta_changed"]["failed"] == 2;
+        });
+        // Neither a note nor the same ETA again is a new ETA.
         REQUIRE(o.server.call("PATCH", "/v1/incidents/" + id, o.ops, {{"note", "crew on site"}}).status == 200);
+        REQUIRE(o.server.call("PATCH", "/v1/incidents/" + id, o.ops, {{"eta", "2099-01-02T12:00:00Z"}}).status == 200);
         std::this_thread::sleep_for(800ms);
         CHECK(o.counts(id)["by_kind"]["eta_changed"] == eta["by_kind"]["eta_changed"]);
+
+        std::map<std::string, int> eta_accepted;
+        for (const auto& r : gateway.requests()) {
+            const auto key = r.body["idempotency_key"].get<std::string>();
+            if (key.find(":eta_changed") == std::string::npos || r.answered != 200) continue;
+            ++eta_accepted[key];
+        }
+        CHECK(eta_accepted.size() == 10);
+        for (const auto& [key, n] : eta_accepted) CHECK(n == 1);
+        CHECK(eta_accepted.count(id + ":F1:eta_changed") == 1);
+        CHECK(eta_accepted.count(id + ":F1:eta_changed.2") == 1);
     }
     SECTION("an incident under notify.min_severity notifies nobody but counts who it reaches") {
         const auto minor = o.declare({{"title", "Blip"}, {"severity", "minor"}, {"areas", {"28001"}}, {"messages", messages()}});

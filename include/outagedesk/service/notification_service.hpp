@@ -82,6 +82,15 @@ private:
     // nullopt when stopped midway.
     std::optional<std::int64_t> sweep(const domain::incident& incident, domain::notice_kind kind, bool notify,
                                       bool compensate);
+    // The same notice for everyone, in their language: the outbox rows are
+    // built inside the store from the registry, a chunk per writer job.
+    // Round n > 1 (the n-th ETA change) keys its messages "<key>.n".
+    std::optional<std::int64_t> sweep_refs(const domain::incident& incident, domain::notice_kind kind,
+                                           std::int64_t round = 1);
+    // Customer by customer, for what depends on each one's own row (the
+    // compensation and the resolution notice that states it).
+    std::optional<std::int64_t> sweep_rows(const domain::incident& incident, domain::notice_kind kind, bool notify,
+                                           bool compensate);
     void notify_contacted(const domain::incident& incident);
     bool wants(domain::notice_kind kind) const;
     bool quiet_now() const;

@@ -4,12 +4,25 @@
 #include "outagedesk/domain/customer.hpp"
 #include "outagedesk/store/database.hpp"
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace outagedesk::store {
+
+// The customers an incident reaches, in id order, as store references that
+// only the store's bulk writers understand (notification_repository), each
+// with its language as an index into `languages`.
+struct affected_customers {
+    struct entry {
+        std::int64_t ref = 0;
+        std::uint32_t language = 0;
+    };
+    std::vector<std::string> languages;
+    std::vector<entry> customers;
+};
 
 class customer_repository {
 public:
@@ -21,12 +34,16 @@ public:
     std::optional<domain::customer> find(const std::string& id);
     std::optional<domain::customer> find_by_phone(const std::string& e164);
 
+    // The same customers' full rows, in id order, read in batches of short
+    // reads, so a million of them never sit in memory together and no read is
+    // held across the visits. Returns how many were visited.
     // Every customer an incident reaches: postcode matched by any of `areas`
     // and services overlapping `services` (an empty set on either side
-    // matches). The areas become postcode range predicates on the postcode
-    // index; the rows come in id order, read in batches, so a million of them
-    // never sit in memory together and no read is held across the visits.
-    // Returns how many were visited.
+    // matches), in one read. A large share of the registry is read through
+    // the id index, a small one through the postcode index and sorted here.
+    std::int64_t count_affected(const std::vector<domain::area_expression>& areas, domain::service_set services);
+    affected_customers affected(const std::vector<domain::area_expression>& areas, domain::service_set services);
+
     std::int64_t for_each_affected(const std::vector<domain::area_expression>& areas, domain::service_set services,
                                    const std::function<void(const domain::customer&)>& visit);
 

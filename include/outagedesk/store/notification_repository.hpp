@@ -29,6 +29,18 @@ struct outbox_entry {
     std::string key;
 };
 
+// A notice that every customer it reaches gets in their own language, with
+// one body per (language, channel) stored once (save_text) and referred to.
+struct customer_notice {
+    std::string incident_id;
+    domain::notice_kind kind = domain::notice_kind::declared;
+    // A message's key is key_prefix + customer id + key_suffix (domain::notice_key).
+    std::string key_prefix;
+    std::string key_suffix;
+    bool critical = false;
+    bool hold_sms = false;  // quiet hours: the SMS are queued held
+};
+
 // A message due for the gateway.
 struct outbox_message {
     std::int64_t id = 0;
@@ -69,6 +81,7 @@ struct notification_run {
     std::optional<std::string> declared_at;
     std::optional<std::string> resolved_at;
     std::optional<std::string> compensated_at;
+    std::int64_t eta_round = 0;  // ETA changes notified so far
 };
 
 // Somebody who contacted about an incident.
@@ -96,6 +109,18 @@ public:
     // Writer side.
     // INSERT OR IGNORE each entry; returns how many were new.
     static std::int64_t enqueue(write_context& w, const std::vector<outbox_entry>& entries, const std::string& at);
+    // A body shared by many messages of one incident; returns its id (the
+    // same id for the same text).
+    static std::int64_t save_text(write_context& w, const std::string& incident_id, const std::string& body);
+    // Queues `notice` to each customer in `customer_refs` (references from
+    // customer_repository::affected, in the order given) on their preferred
+    // channel with the text of that channel (nullopt: nothing on it), reading
+    // the recipient from the registry in the same statement; skips `none`
+    // and withdrawn consent, and ignores keys already queued. Returns how
+    // many were new.
+    static std::int64_t enqueue_customers(write_context& w, const customer_notice& notice,
+                                          std::optional<std::int64_t> sms_text, std::optional<std::int64_t> email_text,
+                                          const std::vector<std::int64_t>& customer_refs, const std::string& at);
     // Leases messages to the delivery worker until `until_ms` (a crash before
     // their outcome is recorded makes them due again then).
     static void claim(write_context& w, const std::vector<std::int64_t>& ids, std::int64_t until_ms);
