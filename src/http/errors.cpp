@@ -57,10 +57,13 @@ response response_for_exception(std::exception_ptr error, const std::string& req
         return res;
     } catch (const store::store_error& e) {
         spdlog::error("[{}] store failure: {}", request_id, e.what());
-        std::string message = e.disk_full() ? "The store is out of space; the write was not saved."
-                                            : "The store is unavailable; the write was not saved.";
+        // Busy passes within busy_timeout_ms of the other writer letting go, so
+        // a client may retry sooner than after a full disk or an I/O failure.
+        std::string message = e.busy()        ? "The store is busy (locked by another writer); the write was not saved."
+                              : e.disk_full() ? "The store is out of space; the write was not saved."
+                                              : "The store is unavailable; the write was not saved.";
         auto res = error_response(s::service_unavailable, "store_unavailable", message);
-        res.set(beast_http::field::retry_after, "5");
+        res.set(beast_http::field::retry_after, e.busy() ? "1" : "5");
         return res;
     } catch (const std::exception& e) {
         spdlog::error("[{}] unexpected failure: {}", request_id, e.what());
