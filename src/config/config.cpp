@@ -223,6 +223,24 @@ void read_webhooks(object_reader& top, webhook_settings& hooks) {
     r.reject_unknown();
 }
 
+// Only the shape is checked here; whether the files can be read, parse and
+// match is found when the server loads them (http::make_tls_context).
+void read_tls(object_reader& top, const std::filesystem::path& base_dir, std::optional<tls_settings>& tls) {
+    const json* v = top.find("tls");
+    if (!v || v->is_null()) return;
+    object_reader r(*v, "tls");
+    tls_settings files;
+    for (auto [name, out] : {std::pair{"certificate_file", &files.certificate_file},
+                             std::pair{"private_key_file", &files.private_key_file}}) {
+        std::string path;
+        r.string(name, path);
+        if (path.empty()) object_reader::fail(r.key(name), "must name a PEM file");
+        *out = std::filesystem::path(path).is_absolute() ? std::filesystem::path(path) : base_dir / path;
+    }
+    r.reject_unknown();
+    tls = std::move(files);
+}
+
 }  // namespace
 
 listen_address parse_listen_address(const std::string& text, const std::string& key) {
@@ -253,6 +271,7 @@ settings parse_settings(const std::string& json_text, const std::filesystem::pat
     std::string listen;
     r.string("listen", listen);
     if (!listen.empty() || r.find("listen")) s.listen = parse_listen_address(listen, "listen");
+    read_tls(r, base_dir, s.tls);
     std::string database = s.database.string();
     r.string("database", database);
     if (database.empty()) object_reader::fail("database", "must not be empty");

@@ -75,7 +75,8 @@ void add_push_routes(router& routes, push_dependencies deps) {
         request->caller = stream_caller(*request, *shared);
         auto filter = stream_filter(*request);
         auto resume = resume_position(*request);
-        respond.take_over([shared, filter, resume](boost::beast::tcp_stream stream, request_message, boost::beast::flat_buffer buffer) {
+        // `stream` is the plain or the TLS connection, whichever the request came on.
+        respond.take_over([shared, filter, resume](auto stream, request_message, boost::beast::flat_buffer buffer) {
             push::start_sse_session(std::move(stream), std::move(buffer), shared->hub, shared->events, filter, resume,
                                     shared->settings);
         });
@@ -87,8 +88,7 @@ void add_push_routes(router& routes, push_dependencies deps) {
             throw http_error(status::upgrade_required, "upgrade_required", "This endpoint speaks WebSocket only.");
         auto filter = stream_filter(*request);
         auto resume = resume_position(*request);
-        respond.take_over([shared, filter, resume](boost::beast::tcp_stream stream, request_message message,
-                                                   boost::beast::flat_buffer buffer) {
+        respond.take_over([shared, filter, resume](auto stream, request_message message, boost::beast::flat_buffer buffer) {
             push::start_ws_session(std::move(stream), std::move(message), std::move(buffer), shared->hub, shared->events,
                                    filter, resume, shared->settings);
         });

@@ -6,10 +6,16 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
+#include <fstream>
 #include <limits>
 #include <random>
 
@@ -20,6 +26,9 @@ namespace beast = boost::beast;
 using tcp = net::ip::tcp;
 
 namespace {
+// Bounds the close_notify exchange when a TLS connection ends.
+constexpr std::chrono::seconds tls_close_timeout{5};
+
 bool acceptable_request_id(std::string_view id) {
     if (id.empty() || id.size() > 64) return false;
     for (char c : id)
@@ -28,41 +37,77 @@ bool acceptable_request_id(std::string_view id) {
 }
 }  // namespace
 
-// One client connection. Reads are sequential: the next request is read only
+// One client connection over `Stream`: beast::tcp_stream, or tls_stream
+// after a TLS handshake. Reads are sequential: the next request is read only
 // after the previous answer is written, so at most one write is in flight.
-class http_session : public std::enable_shared_from_this<http_session> {
+template <typename Stream>
+class http_session final : public connection, public std::enable_shared_from_this<http_session<Stream>> {
+    static constexpr bool tls = std::is_same_v<Stream, tls_stream>;
+
 public:
-    http_session(tcp::socket&& socket, std::shared_ptr<server> owner, std::string remote_address)
-        : stream_(std::move(socket)), owner_(std::move(owner)), remote_address_(std::move(remote_address)) {}
+    template <typename... StreamArgs>
+    http_session(std::shared_ptr<server> owner, std::string remote_address, StreamArgs&&... stream_args)
+        : stream_(std::forward<StreamArgs>(stream_args)...),
+          owner_(std::move(owner)),
+          remote_address_(std::move(remote_address)) {}
 
     void start() {
-        net::dispatch(stream_.get_executor(), beast::bind_front_handler(&http_session::wait_for_request, shared_from_this()));
+        if constexpr (tls)
+            net::dispatch(stream_.get_executor(), beast::bind_front_handler(&http_session::handshake, this->shared_from_this()));
+        else
+            net::dispatch(stream_.get_executor(),
+                          beast::bind_front_handler(&http_session::wait_for_request, this->shared_from_this()));
     }
 
-    // Called through post() on this session's thread when the server shuts down.
-    void close_if_idle() {
-        if (handed_over_) return;
-        if (idle_) close();
-        else close_after_response_ = true;
+    void close_if_idle() override {
+        if (handed_over_ || tls_closing_) return;
+        if (!idle_) {
+            close_after_response_ = true;
+        } else if constexpr (tls) {
+            // A read (or the handshake) is pending on the TLS stream; cancel
+            // it, and its handler closes with close_notify.
+            close_after_response_ = true;
+            lowest().cancel();
+        } else {
+            close();
+        }
     }
 
-    auto executor() { return stream_.get_executor(); }
+    net::any_io_executor executor() override { return stream_.get_executor(); }
 
     ~http_session() { owner_->session_ended(remote_address_); }
 
 private:
+    beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+    void handshake() {
+        lowest().expires_after(owner_->limits().header_read_timeout);
+        stream_.async_handshake(net::ssl::stream_base::server,
+                                beast::bind_front_handler(&http_session::on_handshake, this->shared_from_this()));
+    }
+
+    void on_handshake(beast::error_code ec) {
+        if (ec) {
+            // Plain HTTP on the TLS port, old protocol versions, scanners.
+            spdlog::debug("TLS handshake with {} failed: {}", remote_address_, ec.message());
+            return close_socket();
+        }
+        wait_for_request();
+    }
+
     // Waits for the first byte of a request under the idle timeout, so an idle
     // keep-alive connection and a slow header are bounded separately.
     void wait_for_request() {
         idle_ = true;
         if (owner_->shutting_down() || close_after_response_) return close();
         if (buffer_.size() > 0) return read_header();
-        stream_.expires_after(owner_->limits().idle_timeout);
-        stream_.async_read_some(buffer_.prepare(4096), beast::bind_front_handler(&http_session::on_first_bytes, shared_from_this()));
+        lowest().expires_after(owner_->limits().idle_timeout);
+        stream_.async_read_some(buffer_.prepare(4096),
+                                beast::bind_front_handler(&http_session::on_first_bytes, this->shared_from_this()));
     }
 
     void on_first_bytes(beast::error_code ec, std::size_t bytes) {
-        if (ec) return close();
+        if (ec) return close(ec);
         buffer_.commit(bytes);
         read_header();
     }
@@ -74,9 +119,9 @@ private:
         // The real body limit depends on the media type, known only after the
         // header; until then the parser must not judge Content-Length itself.
         parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
-        stream_.expires_after(owner_->limits().header_read_timeout);
+        lowest().expires_after(owner_->limits().header_read_timeout);
         beast::http::async_read_header(stream_, buffer_, *parser_,
-                                       beast::bind_front_handler(&http_session::on_header, shared_from_this()));
+                                       beast::bind_front_handler(&http_session::on_header, this->shared_from_this()));
     }
 
     void on_header(beast::error_code ec, std::size_t) {
@@ -85,10 +130,10 @@ private:
                           "The request headers exceed the server's limit.");
         if (ec) {
             if (ec != beast::error::timeout && ec != net::error::eof && ec != net::error::connection_reset &&
-                ec != net::error::operation_aborted)
+                ec != net::error::operation_aborted && !(tls && ec == net::ssl::error::stream_truncated))
                 refuse(beast::http::status::bad_request, "malformed_request", "The request could not be parsed.");
             else
-                close();
+                close(ec);
             return;
         }
         auto& header = parser_->get();
@@ -99,15 +144,16 @@ private:
         if (auto length = parser_->content_length(); length && *length > limit)
             return refuse(beast::http::status::payload_too_large, "payload_too_large",
                           "The body is larger than the limit of " + std::to_string(limit) + " bytes.");
-        stream_.expires_after(owner_->limits().body_read_timeout);
-        beast::http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&http_session::on_body, shared_from_this()));
+        lowest().expires_after(owner_->limits().body_read_timeout);
+        beast::http::async_read(stream_, buffer_, *parser_,
+                                beast::bind_front_handler(&http_session::on_body, this->shared_from_this()));
     }
 
     void on_body(beast::error_code ec, std::size_t) {
         if (ec == beast::http::error::body_limit)
             return refuse(beast::http::status::payload_too_large, "payload_too_large", "The body is larger than the limit.");
-        if (ec) return close();
-        stream_.expires_never();
+        if (ec) return close(ec);
+        lowest().expires_never();
         auto request = std::make_shared<request_context>();
         request->message = parser_->release();
         parser_.reset();
@@ -122,7 +168,7 @@ private:
         keep_alive_ = request->message.keep_alive();
         const unsigned version = request->message.version();
         const bool head = request->message.method() == beast::http::verb::head;
-        auto self = shared_from_this();
+        auto self = this->shared_from_this();
         std::string request_id = request->request_id;
         // dispatch, not post: a handler that answers at once is already on
         // this connection's thread, and the answer goes out without a trip
@@ -179,22 +225,39 @@ private:
         }
         out_ += "\r\n";
         if (!head && !bodiless) out_ += res.body();
-        stream_.expires_after(owner_->limits().body_read_timeout);
-        net::async_write(stream_, net::buffer(out_), beast::bind_front_handler(&http_session::on_write, shared_from_this()));
+        lowest().expires_after(owner_->limits().body_read_timeout);
+        net::async_write(stream_, net::buffer(out_),
+                         beast::bind_front_handler(&http_session::on_write, this->shared_from_this()));
     }
 
     void on_write(beast::error_code ec, std::size_t) {
-        if (ec || !keep_alive_) return close();
+        if (ec || !keep_alive_) return close(ec);
         wait_for_request();
     }
 
-    void close() {
-        beast::error_code ignored;
-        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-        stream_.socket().close(ignored);
+    // `why` is the error that ended the connection, if any. A TLS connection
+    // that is still sound (we end it, or the client sent close_notify) gets
+    // a close_notify of ours; a broken one, like any plain one, is just closed.
+    void close(beast::error_code why = {}) {
+        if constexpr (tls) {
+            if (!why || why == net::error::eof || why == net::error::operation_aborted) {
+                if (tls_closing_) return;
+                tls_closing_ = true;
+                lowest().expires_after(tls_close_timeout);
+                stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) { self->close_socket(); });
+                return;
+            }
+        }
+        close_socket();
     }
 
-    beast::tcp_stream stream_;
+    void close_socket() {
+        beast::error_code ignored;
+        lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+        lowest().socket().close(ignored);
+    }
+
+    Stream stream_;
     beast::flat_buffer buffer_;
     std::shared_ptr<server> owner_;
     std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
@@ -204,13 +267,80 @@ private:
     bool idle_ = true;
     bool close_after_response_ = false;
     bool handed_over_ = false;
+    bool tls_closing_ = false;
 };
 
+namespace {
+
+// The first line of the certificate's subject and its expiry, for the start-up log.
+std::string describe_certificate(SSL_CTX* context) {
+    X509* certificate = SSL_CTX_get0_certificate(context);
+    if (!certificate) return "none";
+    std::string text = "subject ";
+    char subject[256];
+    X509_NAME_oneline(X509_get_subject_name(certificate), subject, sizeof subject);
+    text += subject;
+    if (BIO* out = BIO_new(BIO_s_mem())) {
+        if (ASN1_TIME_print(out, X509_get0_notAfter(certificate)) == 1) {
+            char* data = nullptr;
+            auto length = BIO_get_mem_data(out, &data);
+            text += ", valid until " + std::string(data, static_cast<std::size_t>(length));
+        }
+        BIO_free(out);
+    }
+    return text;
+}
+
+void require_readable(const std::filesystem::path& file, const std::string& key, bool secret) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+        throw config::config_error("config key '" + key + "' names a file that cannot be read" +
+                                   (secret ? std::string() : ": " + file.string()));
+}
+
+}  // namespace
+
+std::shared_ptr<net::ssl::context> make_tls_context(const config::tls_settings& tls) {
+    static const std::string certificate_key = "tls.certificate_file";
+    static const std::string private_key_key = "tls.private_key_file";
+    require_readable(tls.certificate_file, certificate_key, false);
+    require_readable(tls.private_key_file, private_key_key, true);
+
+    auto context = std::make_shared<net::ssl::context>(net::ssl::context::tls_server);
+    context->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                         net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 |
+                         net::ssl::context::single_dh_use);
+    // The floor again, in the form OpenSSL 3 prefers; renegotiation is a
+    // denial-of-service lever a server of this kind never needs.
+    SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+    SSL_CTX_set_options(context->native_handle(), SSL_OP_NO_RENEGOTIATION);
+    // An encrypted key must fail at start, not wait for a passphrase on a terminal.
+    context->set_password_callback([](std::size_t, net::ssl::context::password_purpose) { return std::string(); });
+
+    beast::error_code ec;
+    context->use_certificate_chain_file(tls.certificate_file.string(), ec);
+    if (ec)
+        throw config::config_error("config key '" + certificate_key + "' is not a PEM certificate chain (" +
+                                   ec.message() + "): " + tls.certificate_file.string());
+    context->use_private_key_file(tls.private_key_file.string(), net::ssl::context::pem, ec);
+    if (ec)
+        throw config::config_error("config key '" + private_key_key +
+                                   "' is not an unencrypted PEM private key matching the certificate (" + ec.message() + ")");
+    if (SSL_CTX_check_private_key(context->native_handle()) != 1) {
+        ERR_clear_error();
+        throw config::config_error("config key '" + private_key_key + "' does not match the certificate in " +
+                                   certificate_key);
+    }
+    spdlog::info("HTTPS on: certificate {}", describe_certificate(context->native_handle()));
+    return context;
+}
+
 server::server(std::vector<net::io_context*> contexts, const config::http_limits& limits, const router& routes,
-               metrics::registry& metrics)
+               metrics::registry& metrics, std::shared_ptr<net::ssl::context> tls)
     : contexts_(std::move(contexts)),
       limits_(limits),
       routes_(routes),
+      tls_(std::move(tls)),
       acceptor_(*contexts_.at(0)),
       open_connections_(metrics.get_gauge("outagedesk_open_connections", "Client connections now open")),
       refused_connections_(metrics.get_counter("outagedesk_refused_connections_total",
@@ -249,21 +379,30 @@ void server::do_accept() {
                 socket.close(ignored);
             } else {
                 socket.set_option(tcp::no_delay(true), ignored);
-                auto session = std::make_shared<http_session>(std::move(socket), self, address);
-                self->session_started(session);
-                session->start();
+                self->start_session(std::move(socket), std::move(address));
             }
         }
         if (!self->shutting_down_) self->do_accept();
     });
 }
 
-void server::session_started(const std::shared_ptr<http_session>& session) {
+void server::start_session(tcp::socket socket, std::string address) {
+    auto run = [this](auto session) {
+        session_started(session);
+        session->start();
+    };
+    if (tls_)
+        run(std::make_shared<http_session<tls_stream>>(shared_from_this(), std::move(address), std::move(socket), *tls_));
+    else
+        run(std::make_shared<http_session<beast::tcp_stream>>(shared_from_this(), std::move(address), std::move(socket)));
+}
+
+void server::session_started(std::weak_ptr<connection> session) {
     std::lock_guard lock(sessions_mutex_);
     // Prune entries of ended sessions as we go so the list stays the size of
     // the open set.
     if (sessions_.size() > 64 && sessions_.size() % 64 == 0) sessions_.remove_if([](auto& w) { return w.expired(); });
-    sessions_.push_back(session);
+    sessions_.push_back(std::move(session));
 }
 
 bool server::admit(const std::string& address) {

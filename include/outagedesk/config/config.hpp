@@ -96,8 +96,17 @@ struct webhook_settings {
     std::string ca_file;
 };
 
+// HTTPS on the listening port. Both files are PEM; the certificate file may
+// hold the chain after the leaf. Relative paths are taken from the config
+// file's directory. Neither path nor contents of the key is ever logged.
+struct tls_settings {
+    std::filesystem::path certificate_file;
+    std::filesystem::path private_key_file;
+};
+
 struct settings {
     listen_address listen;
+    std::optional<tls_settings> tls;  // absent: plain HTTP
     std::filesystem::path database = "data/outagedesk.db";
     unsigned threads = 2;
     std::string timezone = "Europe/Madrid";

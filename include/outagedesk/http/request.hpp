@@ -8,6 +8,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <chrono>
 #include <functional>
@@ -45,10 +46,31 @@ struct request_context {
     std::string actor() const { return caller ? caller->name : "anonymous"; }
 };
 
+using tls_stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+
 // A handler that keeps the connection open (SSE, WebSocket) takes the
-// socket, the request and any bytes already read past it.
-using stream_starter =
-    std::function<void(boost::beast::tcp_stream stream, request_message message, boost::beast::flat_buffer buffer)>;
+// connection, the request and any bytes already read past it. It is built
+// from one generic callable that accepts either a plain or a TLS stream, so
+// a handler never needs to know which one its connection is.
+class stream_starter {
+public:
+    template <typename F,
+              typename = std::enable_if_t<
+                  std::is_invocable_v<F&, boost::beast::tcp_stream, request_message, boost::beast::flat_buffer> &&
+                  std::is_invocable_v<F&, tls_stream, request_message, boost::beast::flat_buffer>>>
+    stream_starter(F start) : plain_(start), tls_(std::move(start)) {}
+
+    void operator()(boost::beast::tcp_stream stream, request_message message, boost::beast::flat_buffer buffer) {
+        plain_(std::move(stream), std::move(message), std::move(buffer));
+    }
+    void operator()(tls_stream stream, request_message message, boost::beast::flat_buffer buffer) {
+        tls_(std::move(stream), std::move(message), std::move(buffer));
+    }
+
+private:
+    std::function<void(boost::beast::tcp_stream, request_message, boost::beast::flat_buffer)> plain_;
+    std::function<void(tls_stream, request_message, boost::beast::flat_buffer)> tls_;
+};
 
 // How a handler answers: with one response, or by taking the connection over.
 // Copyable; exactly one of the two may be used, once.

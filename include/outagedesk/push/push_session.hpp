@@ -14,6 +14,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <deque>
 #include <functional>
@@ -87,8 +88,13 @@ private:
     boost::asio::steady_timer cutoff_;
 };
 
-// Server-Sent Events over the raw connection.
+using tls_stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+
+// Server-Sent Events over the raw connection (plain or TLS).
 void start_sse_session(boost::beast::tcp_stream stream, boost::beast::flat_buffer buffer, event_hub& hub,
+                       store::event_repository& events, event_filter filter, std::optional<std::int64_t> resume_after,
+                       stream_settings settings);
+void start_sse_session(tls_stream stream, boost::beast::flat_buffer buffer, event_hub& hub,
                        store::event_repository& events, event_filter filter, std::optional<std::int64_t> resume_after,
                        stream_settings settings);
 
@@ -98,5 +104,8 @@ void start_ws_session(boost::beast::tcp_stream stream,
                       boost::beast::flat_buffer buffer,
                       event_hub& hub, store::event_repository& events, event_filter filter,
                       std::optional<std::int64_t> resume_after, stream_settings settings);
+void start_ws_session(tls_stream stream, boost::beast::http::request<boost::beast::http::string_body> request,
+                      boost::beast::flat_buffer buffer, event_hub& hub, store::event_repository& events,
+                      event_filter filter, std::optional<std::int64_t> resume_after, stream_settings settings);
 
 }  // namespace outagedesk::push
