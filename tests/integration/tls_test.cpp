@@ -284,6 +284,35 @@ TEST_CASE("a TLS connection the server ends is closed with close_notify, keep-al
     CHECK(ec == net::error::eof);
 }
 
+TEST_CASE("at shutdown an idle TLS keep-alive connection gets close_notify and the server exits 0", "[tls]") {
+    tls_server https;
+    net::io_context io;
+    auto context = client_context(https.files);
+    beast::ssl_stream<beast::tcp_stream> stream(io, context);
+    connect_tls(stream, https.server.port());
+    beast::http::request<beast::http::string_body> req{beast::http::verb::get, "/healthz", 11};
+    req.set(beast::http::field::host, "127.0.0.1");
+    beast::http::write(stream, req);
+    beast::flat_buffer buffer;
+    beast::http::response<beast::http::string_body> res;
+    beast::http::read(stream, buffer, res);
+    REQUIRE(res.result_int() == 200);
+    REQUIRE(res.keep_alive());
+
+    // The connection is idle, its read pending on the server: SIGTERM.
+    int exit_status = -1;
+    std::thread stopper([&] { exit_status = https.server.stop(SIGTERM); });
+    char byte;
+    beast::error_code ec;
+    beast::get_lowest_layer(stream).expires_after(20s);
+    stream.read_some(net::buffer(&byte, 1), ec);
+    CHECK(ec == net::error::eof);
+    beast::error_code ignored;
+    stream.shutdown(ignored);  // our close_notify, so the server need not wait for its bound
+    stopper.join();
+    CHECK(exit_status == 0);
+}
+
 TEST_CASE("an SSE stream over HTTPS receives a declared incident", "[tls]") {
     tls_server https;
     temp_dir scratch;
