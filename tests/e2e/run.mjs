@@ -16,6 +16,10 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CHROMIUM = process.env.OUTAGEDESK_CHROMIUM || '/usr/bin/chromium';
 const LIVE_BOUND_MS = 10000; // the goal is 1 s; the bound is generous for a loaded 2-core CI machine
+// Sanitized builds (scripts/test --sanitize) run slower: waits for the server to start or stop scale with this.
+const TIME_SCALE = Math.max(1, Number(process.env.OUTAGEDESK_TEST_TIME_SCALE) || 1);
+// The first line of an ASan/LSan/UBSan report in a child's stderr; a sanitized server or CLI run that prints one fails the run.
+const SANITIZER_REPORT = /^.*(ERROR: AddressSanitizer|ERROR: LeakSanitizer|SUMMARY: AddressSanitizer|runtime error:|SUMMARY: UndefinedBehaviorSanitizer|Sanitizer has encountered a fatal error).*$/m;
 
 // ---------- arguments and prerequisites ----------
 
@@ -60,8 +64,10 @@ fs.writeFileSync(configFile, JSON.stringify({
 }, null, 2));
 
 function cli(...args) {
-  const run = spawnSync(binary, [...args, '--config', configFile], { encoding: 'utf8', timeout: 60000 });
+  const run = spawnSync(binary, [...args, '--config', configFile], { encoding: 'utf8', timeout: 60000 * TIME_SCALE });
   if (run.status !== 0) throw new Error(`outagedesk ${args.join(' ')} failed: ${run.stderr}`);
+  const report = SANITIZER_REPORT.exec(run.stderr);
+  if (report) throw new Error(`outagedesk ${args.join(' ')} reported a sanitizer error: ${report[0]}\n${run.stderr}`);
   return run.stdout.trim();
 }
 
@@ -72,7 +78,7 @@ let browser = null;
 function startServer() {
   return new Promise((resolve, reject) => {
     server = spawn(binary, ['serve', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const timer = setTimeout(() => reject(new Error(`the server did not report its port:\n${serverLog}`)), 30000);
+    const timer = setTimeout(() => reject(new Error(`the server did not report its port:\n${serverLog}`)), 30000 * TIME_SCALE);
     server.stderr.setEncoding('utf8');
     server.stderr.on('data', (chunk) => {
       serverLog += chunk;
@@ -89,18 +95,30 @@ function startServer() {
   });
 }
 
+// Stops what was started; returns what went wrong with the server's exit, or ''.
 async function cleanup() {
   if (browser) await browser.close().catch(() => {});
   browser = null;
+  let problem = '';
   if (server && server.exitCode === null && server.signalCode === null) {
     const gone = new Promise((resolve) => server.once('exit', resolve));
     server.kill('SIGTERM');
-    const timer = setTimeout(() => server.kill('SIGKILL'), 10000);
+    let killed = false;
+    const timer = setTimeout(() => { killed = true; server.kill('SIGKILL'); }, 30000 * TIME_SCALE);
     await gone;
     clearTimeout(timer);
+    if (killed) problem = 'the server did not exit after SIGTERM';
+    else if (server.exitCode !== 0) problem = `the server exited with ${server.exitCode ?? server.signalCode} after SIGTERM`;
   }
+  // The stderr pipe may still hold the last bytes (a leak report at exit) after the exit event.
+  if (server && server.stderr && !server.stderr.readableEnded) {
+    await new Promise((resolve) => { server.stderr.once('end', resolve); setTimeout(resolve, 2000); });
+  }
+  const report = SANITIZER_REPORT.exec(serverLog);
+  if (report) problem = `${problem ? `${problem}; ` : ''}the server reported a sanitizer error: ${report[0]}`;
   server = null;
   fs.rmSync(scratch, { recursive: true, force: true });
+  return problem;
 }
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, async () => {
@@ -507,7 +525,12 @@ try {
   if (pageErrors.length) console.log(`page errors:\n${pageErrors.join('\n')}`);
   console.log(`server log (last lines):\n${serverLog.split('\n').slice(-30).join('\n')}`);
 } finally {
-  await cleanup();
+  const problem = await cleanup();
+  if (problem) {
+    failed = true;
+    console.log(`FAIL - server exit: ${problem}`);
+    console.log(`server log (last lines):\n${serverLog.split('\n').slice(-60).join('\n')}`);
+  }
 }
 fs.writeFileSync(path.join(artifacts, 'timings.json'), `${JSON.stringify(timings, null, 2)}\n`);
 const passed = results.filter((r) => r.ok).length;

@@ -1,5 +1,7 @@
 #include "support/server_process.hpp"
 
+#include <catch2/catch.hpp>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -11,7 +13,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <random>
 #include <regex>
 #include <sstream>
@@ -78,6 +84,27 @@ http_reply http_client::request(const std::string& method, const std::string& ta
 }
 
 namespace {
+std::mutex failure_sink_mutex;
+child_failure_sink failure_sink;
+
+void report_child_failure(const std::string& message) {
+    child_failure_sink sink;
+    {
+        std::lock_guard lock(failure_sink_mutex);
+        sink = failure_sink;
+    }
+    if (sink) {
+        sink(message);
+    } else {
+        FAIL_CHECK(message);
+    }
+}
+
+void check_child_output(const std::string& who, const std::string& output) {
+    if (auto report = sanitizer_report(output))
+        report_child_failure(who + " reported a sanitizer error: " + *report + "\n" + output);
+}
+
 int spawn(const std::vector<std::string>& args, int stdout_fd, int stderr_fd) {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
@@ -100,14 +127,57 @@ std::string slurp(const std::filesystem::path& file) {
     return text.str();
 }
 
-int wait_exit(int pid) {
-    int status = 0;
-    waitpid(pid, &status, 0);
+int exit_code(int status) {
     if (WIFEXITED(status)) return WEXITSTATUS(status);
     if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
     return -1;
 }
+
+int wait_exit(int pid) {
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return exit_code(status);
+}
+
+// Waits up to `limit` for the child to exit; nullopt when it is still running.
+std::optional<int> wait_exit_for(int pid, std::chrono::milliseconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+        int status = 0;
+        if (waitpid(pid, &status, WNOHANG) == pid) return exit_code(status);
+        if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+}
 }  // namespace
+
+std::optional<std::string> sanitizer_report(const std::string& output) {
+    // Markers the sanitizer runtimes of gcc and clang print before a report.
+    static const char* const markers[] = {"ERROR: AddressSanitizer",  "ERROR: LeakSanitizer",
+                                          "SUMMARY: AddressSanitizer", "runtime error:",
+                                          "SUMMARY: UndefinedBehaviorSanitizer",
+                                          // LSan itself failing (under ptrace, say) checked nothing.
+                                          "Sanitizer has encountered a fatal error", "WARNING: ThreadSanitizer"};
+    std::size_t first = std::string::npos;
+    for (const char* marker : markers) first = std::min(first, output.find(marker));
+    if (first == std::string::npos) return std::nullopt;
+    auto begin = output.rfind('\n', first);
+    begin = begin == std::string::npos ? 0 : begin + 1;
+    return output.substr(begin, output.find('\n', first) - begin);
+}
+
+child_failure_sink set_child_failure_sink(child_failure_sink sink) {
+    std::lock_guard lock(failure_sink_mutex);
+    std::swap(failure_sink, sink);
+    return sink;
+}
+
+int time_scale() {
+    const char* text = std::getenv("OUTAGEDESK_TEST_TIME_SCALE");
+    int scale = text ? std::atoi(text) : 1;
+    return scale > 0 ? scale : 1;
+}
 
 int run_command(const std::vector<std::string>& args, std::string* out, std::string* err) {
     temp_dir scratch;
@@ -119,12 +189,14 @@ int run_command(const std::vector<std::string>& args, std::string* out, std::str
     ::close(out_fd);
     ::close(err_fd);
     int status = wait_exit(pid);
+    std::string err_text = slurp(err_path);
+    check_child_output(args.empty() ? "a child" : args[0], err_text);
     if (out) *out = slurp(out_path);
-    if (err) *err = slurp(err_path);
+    if (err) *err = std::move(err_text);
     return status;
 }
 
-server_process::server_process(const nlohmann::json& config) {
+server_process::server_process(const nlohmann::json& config) : binary_(OUTAGEDESK_BINARY) {
     nlohmann::json base = {
         {"listen", "127.0.0.1:0"},
         {"database", (dir_.path() / "outagedesk.db").string()},
@@ -139,14 +211,29 @@ server_process::server_process(const nlohmann::json& config) {
 }
 
 server_process::~server_process() {
-    if (pid_ > 0) {
+    if (pid_ <= 0) return;
+    // SIGTERM, not SIGKILL: a sanitized server checks for leaks as it exits.
+    ::kill(pid_, SIGTERM);
+    auto grace = std::chrono::seconds(30 * time_scale());
+    auto status = wait_exit_for(pid_, grace);
+    if (!status) {
         ::kill(pid_, SIGKILL);
-        wait_exit(pid_);
+        status = wait_exit(pid_);
+        report_child_failure("the server did not exit within " + std::to_string(grace.count()) +
+                             " s of SIGTERM:\n" + log().substr(log_offset_));
     }
+    pid_ = -1;
+    check_log_since_start(*status);
+}
+
+void server_process::check_log_since_start(int exit_status) {
+    std::string text = log();
+    check_child_output("the server (exit status " + std::to_string(exit_status) + ")",
+                       log_offset_ < text.size() ? text.substr(log_offset_) : std::string());
 }
 
 int server_process::cli(std::vector<std::string> args, std::string* out, std::string* err) {
-    args.insert(args.begin(), OUTAGEDESK_BINARY);
+    args.insert(args.begin(), binary_.string());
     args.push_back("--config");
     args.push_back(config_file().string());
     return run_command(args, out, err);
@@ -166,10 +253,10 @@ void server_process::start() {
     auto log_path = dir_.path() / "server.log";
     log_offset_ = std::filesystem::exists(log_path) ? std::filesystem::file_size(log_path) : 0;
     int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    pid_ = spawn({OUTAGEDESK_BINARY, "serve", "--config", config_file().string()}, log_fd, log_fd);
+    pid_ = spawn({binary_.string(), "serve", "--config", config_file().string()}, log_fd, log_fd);
     ::close(log_fd);
     static const std::regex listening(R"(listening on [0-9.]+:([0-9]+))");
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30 * time_scale());
     while (std::chrono::steady_clock::now() < deadline) {
         std::string text = log().substr(log_offset_);
         std::smatch found;
@@ -180,6 +267,7 @@ void server_process::start() {
         int status = 0;
         if (waitpid(pid_, &status, WNOHANG) == pid_) {
             pid_ = -1;
+            check_log_since_start(exit_code(status));
             throw std::runtime_error("the server exited at start:\n" + text);
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -192,6 +280,7 @@ int server_process::stop(int signal) {
     ::kill(pid_, signal);
     int status = wait_exit(pid_);
     pid_ = -1;
+    check_log_since_start(status);
     return status;
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 // Test support: a temporary directory, the real outagedesk binary started on a
 // free loopback port with its own config and database, and a plain HTTP
-// client over a real socket. Each object cleans up what it started.
+// client over a real socket. Each object cleans up what it started. A child
+// whose stderr carries a sanitizer report fails the running test: under
+// `scripts/test --sanitize` the children are sanitized builds too.
 #include <nlohmann/json.hpp>
 
 #include <boost/asio/io_context.hpp>
@@ -9,6 +11,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -54,6 +57,21 @@ private:
     boost::beast::tcp_stream stream_;
 };
 
+// The first line of an AddressSanitizer, LeakSanitizer or UBSan report in a
+// child's output, if there is one.
+std::optional<std::string> sanitizer_report(const std::string& output);
+
+// Receives each child failure the harness finds (a sanitizer report, a server
+// that ignores SIGTERM). The default records a failed check in the running
+// test; the harness's own tests swap it. Returns the sink it replaced.
+using child_failure_sink = std::function<void(const std::string& message)>;
+child_failure_sink set_child_failure_sink(child_failure_sink sink);
+
+// How much slower than a plain build the binaries run: the value of
+// OUTAGEDESK_TEST_TIME_SCALE (scripts/test --sanitize sets it), else 1. Only
+// bounds that wait for work to finish scale with it, never asserted latencies.
+int time_scale();
+
 // Runs a command to completion; returns its exit status, stdout in `out`.
 int run_command(const std::vector<std::string>& args, std::string* out = nullptr, std::string* err = nullptr);
 
@@ -70,8 +88,12 @@ public:
     int cli(std::vector<std::string> args, std::string* out = nullptr, std::string* err = nullptr);
     void start();
     // Sends a signal and waits for the exit; returns the exit status, or
-    // 128+signal when killed by one.
+    // 128+signal when killed by one. A sanitizer report in the log of this run
+    // fails the test. The destructor stops a running server with SIGTERM (so
+    // LeakSanitizer runs at its exit), and with SIGKILL only if it hangs.
     int stop(int signal = 15);
+    // Runs another executable in place of the outagedesk binary (harness tests).
+    void use_binary(std::filesystem::path binary) { binary_ = std::move(binary); }
     bool running() const { return pid_ > 0; }
 
     http_reply request(const std::string& method, const std::string& target, const std::string& body = "",
@@ -87,7 +109,10 @@ public:
     std::string log() const;
 
 private:
+    void check_log_since_start(int exit_status);
+
     temp_dir dir_;
+    std::filesystem::path binary_;
     int pid_ = -1;
     std::uint16_t port_ = 0;
     std::size_t log_offset_ = 0;
