@@ -214,23 +214,44 @@ std::vector<domain::contact> contact_repository::for_incident(const std::string&
     return read_all(query);
 }
 
+// A caller is known by customer id, by phone, or both. One query with
+// "customer_id = ? OR phone = ?" made SQLite merge two indexes and sort the
+// result in a temporary b-tree on every agent lookup; two queries that each
+// walk their index newest first, merged here, do neither.
+std::vector<domain::contact> contact_repository::newest_of_caller(const std::string& customer_id,
+                                                                  const std::string& phone,
+                                                                  const std::string& condition,
+                                                                  const std::optional<std::string>& since,
+                                                                  std::size_t limit) {
+    auto reader = db_.read();
+    std::vector<domain::contact> out;
+    auto add = [&](const char* column, const std::string& value) {
+        if (value.empty()) return;
+        auto& query = reader->cached(std::string(select_columns) + "WHERE c." + column + " = ?1" + condition +
+                                     " ORDER BY c.id DESC LIMIT ?2");
+        query.bind(1, value).bind(2, static_cast<std::int64_t>(limit));
+        if (since) query.bind(3, *since);
+        for (auto& c : read_all(query)) out.push_back(std::move(c));
+    };
+    add("customer_id", customer_id);
+    add("phone", phone);
+    std::sort(out.begin(), out.end(), [](const domain::contact& a, const domain::contact& b) { return a.number > b.number; });
+    out.erase(std::unique(out.begin(), out.end(),
+                          [](const domain::contact& a, const domain::contact& b) { return a.number == b.number; }),
+              out.end());
+    if (out.size() > limit) out.resize(limit);
+    return out;
+}
+
 std::vector<domain::contact> contact_repository::for_caller(const std::string& customer_id, const std::string& phone,
                                                             std::size_t limit) {
-    auto reader = db_.read();
-    auto& query = reader->cached(std::string(select_columns) +
-                                 "WHERE c.customer_id = ?1 OR c.phone = ?2 ORDER BY c.id DESC LIMIT ?3");
-    query.bind(1, non_empty(customer_id)).bind(2, non_empty(phone)).bind(3, static_cast<std::int64_t>(limit));
-    return read_all(query);
+    return newest_of_caller(customer_id, phone, "", std::nullopt, limit);
 }
 
 std::optional<domain::contact> contact_repository::last_ivr(const std::string& customer_id, const std::string& phone,
                                                             domain::sys_seconds since) {
-    auto reader = db_.read();
-    auto& query = reader->cached(std::string(select_columns) +
-                                 "WHERE (c.customer_id = ?1 OR c.phone = ?2) AND c.channel = 'ivr' AND c.created_at >= ?3 "
-                                 "ORDER BY c.id DESC LIMIT 1");
-    query.bind(1, non_empty(customer_id)).bind(2, non_empty(phone)).bind(3, format_rfc3339_utc(since));
-    auto found = read_all(query);
+    auto found = newest_of_caller(customer_id, phone, " AND c.channel = 'ivr' AND c.created_at >= ?3",
+                                  format_rfc3339_utc(since), 1);
     if (found.empty()) return std::nullopt;
     return std::move(found.front());
 }

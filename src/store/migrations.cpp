@@ -305,6 +305,12 @@ ALTER TABLE notification_runs ADD COLUMN eta_round INTEGER NOT NULL DEFAULT 0;
 UPDATE notification_runs SET eta_round = 1 WHERE EXISTS (
     SELECT 1 FROM notifications WHERE notifications.incident_id = notification_runs.incident_id AND kind = 'eta_changed');
 )sql"},
+        // The agent context lists a customer's compensations newest first on
+        // every lookup: in index order, without a sort.
+        {7, "compensations by customer, newest first", R"sql(
+CREATE INDEX compensations_customer_newest ON compensations (customer_id, computed_at, incident_id);
+DROP INDEX compensations_customer;
+)sql"},
     });
     return list;
 }

@@ -65,6 +65,11 @@ public:
     std::vector<std::string> resolution_list(const std::string& incident_id);
 
 private:
+    // The caller's newest contacts by customer id or phone (either may be
+    // empty) that also meet `condition` (SQL after WHERE ... , may bind ?3 to `since`).
+    std::vector<domain::contact> newest_of_caller(const std::string& customer_id, const std::string& phone,
+                                                  const std::string& condition, const std::optional<std::string>& since,
+                                                  std::size_t limit);
     database& db_;
 };
 
