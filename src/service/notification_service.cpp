@@ -291,10 +291,10 @@ std::optional<std::int64_t> notification_service::sweep_refs(const domain::incid
     };
     try {
         const auto& all = found.customers;
-        for (std::size_t from = 0; from < all.size(); from += chunk_rows) {
+        for (std::size_t from = 0; from < all.size(); from += notice_chunk_rows) {
             // The chunk's references per language, each list in id order.
             auto groups = std::make_shared<std::vector<std::vector<std::int64_t>>>(languages->size());
-            for (std::size_t i = from; i < std::min(all.size(), from + chunk_rows); ++i)
+            for (std::size_t i = from; i < std::min(all.size(), from + notice_chunk_rows); ++i)
                 (*groups)[all[i].language].push_back(all[i].ref);
             settle();
             if (stopping()) return std::nullopt;
