@@ -143,18 +143,24 @@ domain::customer_fields parse_customer_fields(const json& body, const std::strin
     return fields;
 }
 
+// Built member by member: nlohmann's initializer-list form copies every
+// value once more, and this runs on every agent lookup.
 json customer_json(const domain::customer& c) {
-    return {{"id", c.id},
-            {"phone", c.phone.empty() ? json(nullptr) : json(c.phone)},
-            {"email", c.email.empty() ? json(nullptr) : json(c.email)},
-            {"postcode", c.postcode},
-            {"language", c.language},
-            {"services", c.services.names()},
-            {"preferred_channel", domain::contact_preference_name(c.preferred_channel)},
-            {"monthly_fee_cents", c.monthly_fee_cents},
-            {"avg_bill_3m_cents", c.avg_bill_3m_cents},
-            {"tariff", c.tariff},
-            {"consent", c.consent}};
+    json out(json::value_t::object);
+    out["id"] = c.id;
+    out["phone"] = c.phone.empty() ? json(nullptr) : json(c.phone);
+    out["email"] = c.email.empty() ? json(nullptr) : json(c.email);
+    out["postcode"] = c.postcode;
+    out["language"] = c.language;
+    auto& services = out["services"] = json::array();
+    for (auto s : domain::all_services)
+        if (c.services.contains(s)) services.push_back(domain::service_name(s));
+    out["preferred_channel"] = domain::contact_preference_name(c.preferred_channel);
+    out["monthly_fee_cents"] = c.monthly_fee_cents;
+    out["avg_bill_3m_cents"] = c.avg_bill_3m_cents;
+    out["tariff"] = c.tariff;
+    out["consent"] = c.consent;
+    return out;
 }
 
 }  // namespace outagedesk::http
