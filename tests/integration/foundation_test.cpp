@@ -3,6 +3,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <thread>
+
 #include <regex>
 #include <set>
 
@@ -60,6 +63,11 @@ TEST_CASE("keep-alive serves many requests on one connection with distinct reque
     CHECK(ids.size() == 20);
     auto echoed = client.request("GET", "/healthz", "", {{"X-Request-Id", "call-123"}});
     CHECK(echoed.header("x-request-id") == "call-123");
+    // The access log is written by a background thread: give it a moment.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (server.log().find("[call-123] GET /healthz 200") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     CHECK_THAT(server.log(), Catch::Contains("[call-123] GET /healthz 200"));
 }
 
