@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace outagedesk::service {
 
 namespace {
@@ -162,7 +164,15 @@ caller_history contact_service::history(const std::optional<domain::customer>& c
     if (customer_id.empty() && caller_phone.empty()) return out;
     const auto now = clock_();
     out.contacts = contacts_.for_caller(customer_id, caller_phone, limit);
-    out.ivr_handoff = contacts_.last_ivr(customer_id, caller_phone, now - handoff_window);
+    // The hand-off is the newest IVR contact in the window. A history shorter
+    // than `limit` holds every contact of the caller, so it is found there
+    // without two more queries; only a full history may have missed it.
+    const auto since = now - handoff_window;
+    auto in_history = std::find_if(out.contacts.begin(), out.contacts.end(), [since](const domain::contact& c) {
+        return c.channel == domain::contact_channel::ivr && c.created_at >= since;
+    });
+    if (in_history != out.contacts.end()) out.ivr_handoff = *in_history;
+    else if (out.contacts.size() >= limit) out.ivr_handoff = contacts_.last_ivr(customer_id, caller_phone, since);
     if (!customer_id.empty()) out.owner = domain::owner_at(contacts_.owner(customer_id), now);
     return out;
 }

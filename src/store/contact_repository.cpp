@@ -220,21 +220,20 @@ std::vector<domain::contact> contact_repository::for_incident(const std::string&
 // walk their index newest first, merged here, do neither.
 std::vector<domain::contact> contact_repository::newest_of_caller(const std::string& customer_id,
                                                                   const std::string& phone,
-                                                                  const std::string& condition,
+                                                                  const caller_queries& sql,
                                                                   const std::optional<std::string>& since,
                                                                   std::size_t limit) {
     auto reader = db_.read();
     std::vector<domain::contact> out;
-    auto add = [&](const char* column, const std::string& value) {
+    auto add = [&](const std::string& text, const std::string& value) {
         if (value.empty()) return;
-        auto& query = reader->cached(std::string(select_columns) + "WHERE c." + column + " = ?1" + condition +
-                                     " ORDER BY c.id DESC LIMIT ?2");
+        auto& query = reader->cached(text);
         query.bind(1, value).bind(2, static_cast<std::int64_t>(limit));
         if (since) query.bind(3, *since);
         for (auto& c : read_all(query)) out.push_back(std::move(c));
     };
-    add("customer_id", customer_id);
-    add("phone", phone);
+    add(sql.by_customer, customer_id);
+    add(sql.by_phone, phone);
     std::sort(out.begin(), out.end(), [](const domain::contact& a, const domain::contact& b) { return a.number > b.number; });
     out.erase(std::unique(out.begin(), out.end(),
                           [](const domain::contact& a, const domain::contact& b) { return a.number == b.number; }),
@@ -243,15 +242,24 @@ std::vector<domain::contact> contact_repository::newest_of_caller(const std::str
     return out;
 }
 
+contact_repository::caller_queries contact_repository::caller_queries::with(const std::string& condition) {
+    auto text = [&](const char* column) {
+        return std::string(select_columns) + "WHERE c." + column + " = ?1" + condition + " ORDER BY c.id DESC LIMIT ?2";
+    };
+    return {text("customer_id"), text("phone")};
+}
+
 std::vector<domain::contact> contact_repository::for_caller(const std::string& customer_id, const std::string& phone,
                                                             std::size_t limit) {
-    return newest_of_caller(customer_id, phone, "", std::nullopt, limit);
+    // Built once: the statement cache is keyed by the SQL text.
+    static const auto sql = caller_queries::with("");
+    return newest_of_caller(customer_id, phone, sql, std::nullopt, limit);
 }
 
 std::optional<domain::contact> contact_repository::last_ivr(const std::string& customer_id, const std::string& phone,
                                                             domain::sys_seconds since) {
-    auto found = newest_of_caller(customer_id, phone, " AND c.channel = 'ivr' AND c.created_at >= ?3",
-                                  format_rfc3339_utc(since), 1);
+    static const auto sql = caller_queries::with(" AND c.channel = 'ivr' AND c.created_at >= ?3");
+    auto found = newest_of_caller(customer_id, phone, sql, format_rfc3339_utc(since), 1);
     if (found.empty()) return std::nullopt;
     return std::move(found.front());
 }

@@ -341,11 +341,21 @@ TEST_CASE("the agent context shows the IVR handoff of the last 30 minutes and th
     CHECK(context["contacts"][1]["ivr"]["verified"] == true);
     CHECK(context["ivr_handoff"]["contact_id"] == heard.json()["id"]);
 
+    // Ten more contacts push the IVR one out of the history (ten long), but it
+    // is still the hand-off within the window.
+    for (int i = 0; i < 10; ++i)
+        REQUIRE(d.post("/v1/contacts", d.agent, {{"channel", "chat"}, {"customer_id", "C-1"}, {"reason", "no_service"}})
+                    .status == 201);
+    context = d.context("customer_id=C-1");
+    REQUIRE(context["contacts"].size() == 10);
+    for (const auto& c : context["contacts"]) CHECK(c["channel"] == "chat");
+    CHECK(context["ivr_handoff"]["contact_id"] == heard.json()["id"]);
+
     // 31 minutes later the IVR's answers are stale; the history stays.
     d.set_offset(seconds{31 * 60});
     context = d.context("customer_id=C-1");
     CHECK(context["ivr_handoff"].is_null());
-    CHECK(context["contacts"].size() == 2);
+    CHECK(context["contacts"].size() == 10);
 
     // A caller without a record is known by the number they rang from.
     auto stranger = d.post("/v1/contacts", d.ivr,

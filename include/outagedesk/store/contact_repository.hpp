@@ -65,10 +65,16 @@ public:
     std::vector<std::string> resolution_list(const std::string& incident_id);
 
 private:
-    // The caller's newest contacts by customer id or phone (either may be
-    // empty) that also meet `condition` (SQL after WHERE ... , may bind ?3 to `since`).
+    // The two statements of a caller lookup, by customer id and by phone,
+    // each with the same extra condition (SQL that may use ?3 for `since`).
+    struct caller_queries {
+        std::string by_customer;
+        std::string by_phone;
+        static caller_queries with(const std::string& condition);
+    };
+    // The caller's newest contacts by customer id or phone (either may be empty).
     std::vector<domain::contact> newest_of_caller(const std::string& customer_id, const std::string& phone,
-                                                  const std::string& condition, const std::optional<std::string>& since,
+                                                  const caller_queries& sql, const std::optional<std::string>& since,
                                                   std::size_t limit);
     database& db_;
 };
