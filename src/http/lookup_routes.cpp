@@ -291,26 +291,31 @@ void add_lookup_routes(router& routes, api_services services) {
             throw domain::invalid_input("customer_id", "give customer_id, phone or postcode");
         auto snapshot = incidents.snapshot();
         const std::string language = request->query_param("lang").value_or(customer ? customer->language : snapshot->default_language());
+        // Built member by member, not from initializer lists (which copy every
+        // value once more): this answer is built on every agent lookup.
         json items = json::array();
         if (postcode) {
-            for (const auto* item : snapshot->covering(*postcode, customer ? customer->services : domain::service_set{}))
-                items.push_back({{"id", item->data.id},
-                                 {"title", item->data.title},
-                                 {"severity", domain::severity_name(item->data.level)},
-                                 {"status", domain::status_name(item->data.status)},
-                                 {"eta", optional_time(item->data.eta)},
-                                 {"version", item->data.version},
-                                 {"services", item->data.services.names()},
-                                 {"script", snapshot->text(*item, language, domain::channel::agent_script)}});
+            for (const auto* item : snapshot->covering(*postcode, customer ? customer->services : domain::service_set{})) {
+                json& entry = items.emplace_back(json::value_t::object);
+                entry["id"] = item->data.id;
+                entry["title"] = item->data.title;
+                entry["severity"] = domain::severity_name(item->data.level);
+                entry["status"] = domain::status_name(item->data.status);
+                entry["eta"] = optional_time(item->data.eta);
+                entry["version"] = item->data.version;
+                entry["services"] = item->data.services.names();
+                entry["script"] = snapshot->text(*item, language, domain::channel::agent_script);
+            }
         }
-        json out = {{"customer", customer ? customer_json(*customer) : json(nullptr)},
-                    {"postcode", postcode ? json(*postcode) : json(nullptr)},
-                    {"affected", !items.empty()},
-                    {"incidents", items},
-                    {"contacts", json::array()},
-                    {"callbacks", json::array()},
-                    {"owner", nullptr},
-                    {"compensation", json::array()}};
+        json out(json::value_t::object);
+        out["customer"] = customer ? customer_json(*customer) : json(nullptr);
+        out["postcode"] = postcode ? json(*postcode) : json(nullptr);
+        out["affected"] = !items.empty();
+        out["incidents"] = std::move(items);
+        out["contacts"] = json::array();
+        out["callbacks"] = json::array();
+        out["owner"] = nullptr;
+        out["compensation"] = json::array();
         if (!customer && !postcode) out["reason"] = "unknown_caller";
         add_caller_history(out, services, customer, request->query_param("phone").value_or(""));
         if (customer && services.notifications) out["compensation"] = services.notifications->customer_compensation(customer->id);
