@@ -58,6 +58,15 @@ gateway_worker::gateway_worker(store::database& db, const config::notify_setting
 gateway_worker::~gateway_worker() { stop(); }
 
 void gateway_worker::start() {
+    // Whatever an earlier process had in hand and did not record is sent now,
+    // not when its lease runs out. Only this process sends from this store.
+    try {
+        std::int64_t released = 0;
+        db_.write_sync([&](store::write_context& w) { released = store::notification_repository::release_leases(w, wall_ms()); });
+        if (released > 0) spdlog::info("notifications: {} message(s) left in hand by the last run are due again", released);
+    } catch (const std::exception& e) {
+        spdlog::warn("notifications in hand at the last stop not released: {}; they are due when their lease ends", e.what());
+    }
     if (url_)
         spdlog::info("notification gateway: {}://{}:{}{} at most {} message(s)/s", url_->tls ? "https" : "http", url_->host,
                      url_->port, url_->target, settings_.rate_per_second);
@@ -88,8 +97,8 @@ void gateway_worker::stop() {
         if (t.joinable()) t.join();
     senders_.clear();
     if (dispatcher_thread_.joinable()) dispatcher_thread_.join();
-    // What was sent but not yet recorded is recorded now; the rest is leased
-    // and becomes due again when the lease runs out.
+    // What was sent but not yet recorded is recorded now; the rest stays
+    // leased until the next start gives it back.
     try {
         flush_outcomes();
     } catch (const std::exception& e) {

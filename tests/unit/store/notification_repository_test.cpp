@@ -188,3 +188,51 @@ TEST_CASE("migration 6 keeps the outbox's messages and bodies and marks ETA roun
     CHECK_THROWS(db.exec("INSERT INTO notifications (incident_id, kind, channel, recipient, body, state, idempotency_key, "
                          "created_at) VALUES ('INC-1', 'declared', 'sms', 'x', 'b', 'queued', 'INC-1:C1:eta_changed', 'now')"));
 }
+
+TEST_CASE("a restart gives back the messages an earlier run leased, and leaves a retry's backoff alone",
+          "[store][notifications]") {
+    test::temp_dir dir;
+    metrics::registry metrics;
+    config::store_settings settings;
+    store::database db(dir.path() / "n.db", settings, metrics);
+    db.write_sync([&](store::write_context& w) {
+        for (int i = 1; i <= 4; ++i)
+            w.db()
+                .cached("INSERT INTO notifications (incident_id, customer_id, kind, channel, recipient, body, state, "
+                        "idempotency_key, created_at) VALUES ('INC-1', ?1, 'declared', 'sms', ?2, 'Avería', 'queued', ?3, "
+                        "'2026-01-01T00:00:00Z')")
+                .bind(1, "C" + std::to_string(i))
+                .bind(2, "+3460000000" + std::to_string(i))
+                .bind(3, "INC-1:C" + std::to_string(i) + ":declared")
+                .run();
+    });
+    store::notification_repository notes(db);
+    const std::int64_t now = 1'000'000;
+    auto due = notes.due(now, 10);
+    REQUIRE(due.size() == 4);
+    db.write_sync([&](store::write_context& w) {
+        store::notification_repository::claim(w, {due[0].id, due[1].id, due[2].id}, now + 65'000);
+        // One came back from the gateway with a 503: it waits out its backoff.
+        store::delivery_outcome retry;
+        retry.id = due[2].id;
+        retry.what = store::delivery_outcome::result::retry;
+        retry.status = 503;
+        retry.next_attempt_ms = now + 30'000;
+        store::notification_repository::record(w, retry, "2026-01-01T00:00:01Z");
+    });
+    // While leased, only the untouched message is due.
+    due = notes.due(now, 10);
+    REQUIRE(due.size() == 1);
+    CHECK(due[0].key == "INC-1:C4:declared");
+
+    std::int64_t released = 0;
+    db.write_sync([&](store::write_context& w) { released = store::notification_repository::release_leases(w, now); });
+    CHECK(released == 2);
+    std::set<std::string> keys;
+    for (const auto& m : notes.due(now, 10)) keys.insert(m.key);
+    CHECK(keys == std::set<std::string>{"INC-1:C1:declared", "INC-1:C2:declared", "INC-1:C4:declared"});
+    // The retried one is due when its backoff ends, not before.
+    CHECK(notes.due(now + 30'000, 10).size() == 4);
+    db.write_sync([&](store::write_context& w) { released = store::notification_repository::release_leases(w, now); });
+    CHECK(released == 0);
+}
