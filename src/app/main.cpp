@@ -44,9 +44,11 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <iostream>
 #include <map>
@@ -256,7 +258,10 @@ int serve(const command_line& cl) {
     std::mutex stop_mutex;
     std::condition_variable stop_signalled;
     bool stopping = false;
-    bool finished = false;
+    bool finished = false;  // the I/O threads returned
+    bool stopped = false;   // everything after them too
+    // What the shutdown is doing, so one that hangs says where.
+    std::atomic<const char*> stage{"finishing in-flight requests"};
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {
         if (ec) return;
@@ -271,32 +276,61 @@ int serve(const command_line& cl) {
         stop_signalled.notify_all();
     });
     // Bounds the drain: requests still running (a long-poll, say) after the
-    // grace period are cut off.
+    // grace period are cut off. If the rest of the stop still hangs, the
+    // process ends anyway, naming the stage: everything acknowledged is
+    // committed, so this loses no more than a crash would, and an operator's
+    // stop (or a supervisor's restart) is never left waiting.
     std::thread watchdog([&] {
         std::unique_lock lock(stop_mutex);
         stop_signalled.wait(lock, [&] { return stopping || finished; });
         if (!stop_signalled.wait_for(lock, std::chrono::seconds(10), [&] { return finished; }))
             for (auto& context : contexts) context->stop();
+        if (!stop_signalled.wait_for(lock, std::chrono::seconds(15), [&] { return stopped; })) {
+            // Straight to stderr: the async logger may be what is stuck.
+            std::fprintf(stderr, "outagedesk: the stop hung for 25 s while %s; exiting without a clean stop\n",
+                         stage.load());
+            std::fflush(stderr);
+            std::_Exit(70);
+        }
     });
+    // However serve() leaves from here (an exception from a stop included),
+    // the watchdog is told and joined.
+    struct release_watchdog {
+        std::function<void()> release;
+        ~release_watchdog() { release(); }
+    } watchdog_release{[&] {
+        {
+            std::lock_guard lock(stop_mutex);
+            stopped = true;
+            stop_signalled.notify_all();
+        }
+        watchdog.join();
+    }};
 
     std::vector<std::thread> workers;
     for (std::size_t i = 1; i < contexts.size(); ++i) workers.emplace_back([&context = *contexts[i]] { context.run(); });
     io.run();
+    stage = "waiting for the other I/O threads";
     for (auto& w : workers) w.join();
     {
         std::lock_guard lock(stop_mutex);
         finished = true;
         stop_signalled.notify_all();
     }
-    watchdog.join();
+    stage = "stopping webhook delivery";
     webhook_delivery.stop();
+    stage = "stopping the gateway worker";
     gateway.stop();
+    stage = "stopping notification queuing";
     notifications.stop();
+    stage = "stopping customer imports";
     imports.stop();
+    stage = "stopping the store's writer";
     db.stop();
     // Connections and answers left on the other contexts still hold the
     // server, whose acceptor belongs to the first: end them while the first
     // still exists (and after the writer, which posts answers to them, stopped).
+    stage = "closing what connections remain";
     while (contexts.size() > 1) contexts.pop_back();
     spdlog::info("stopped cleanly");
     return 0;
