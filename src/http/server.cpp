@@ -432,11 +432,17 @@ void server::shut_down() {
         beast::error_code ignored;
         self->acceptor_.close(ignored);
     });
-    std::lock_guard lock(sessions_mutex_);
-    for (auto& weak : sessions_)
+    // Take the sessions out under the lock, but let go of them outside it: a
+    // session that ended meanwhile on another thread dies with our last
+    // reference, and its destructor (session_ended) takes this same lock.
+    std::list<std::weak_ptr<connection>> sessions;
+    {
+        std::lock_guard lock(sessions_mutex_);
+        sessions.swap(sessions_);
+    }
+    for (auto& weak : sessions)
         if (auto session = weak.lock())
             net::post(session->executor(), [session] { session->close_if_idle(); });
-    sessions_.clear();
 }
 
 }  // namespace outagedesk::http
