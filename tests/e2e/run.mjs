@@ -95,6 +95,15 @@ function startServer() {
   });
 }
 
+// Every thread's stack of a live process, through gdb when it is installed,
+// so a hang is reported with where it was; '' without gdb.
+function threadStacks(pid) {
+  if (!fs.existsSync('/usr/bin/gdb')) return '';
+  const run = spawnSync('/usr/bin/gdb', ['-p', String(pid), '-batch', '-nx', '-ex', 'thread apply all bt'],
+    { encoding: 'utf8', timeout: 60000 });
+  return `${run.stdout || ''}${run.stderr || ''}`;
+}
+
 // Stops what was started; returns what went wrong with the server's exit, or ''.
 async function cleanup() {
   if (browser) await browser.close().catch(() => {});
@@ -104,10 +113,15 @@ async function cleanup() {
     const gone = new Promise((resolve) => server.once('exit', resolve));
     server.kill('SIGTERM');
     let killed = false;
-    const timer = setTimeout(() => { killed = true; server.kill('SIGKILL'); }, 30000 * TIME_SCALE);
+    let stacks = '';
+    const timer = setTimeout(() => {
+      killed = true;
+      stacks = threadStacks(server.pid);
+      server.kill('SIGKILL');
+    }, 30000 * TIME_SCALE);
     await gone;
     clearTimeout(timer);
-    if (killed) problem = 'the server did not exit after SIGTERM';
+    if (killed) problem = `the server did not exit after SIGTERM${stacks ? `; its threads then:\n${stacks}` : ''}`;
     else if (server.exitCode !== 0) problem = `the server exited with ${server.exitCode ?? server.signalCode} after SIGTERM`;
   }
   // The stderr pipe may still hold the last bytes (a leak report at exit) after the exit event.

@@ -217,10 +217,16 @@ server_process::~server_process() {
     auto grace = std::chrono::seconds(30 * time_scale());
     auto status = wait_exit_for(pid_, grace);
     if (!status) {
+        // Where every thread was, when gdb is there to tell.
+        std::string stacks, gdb_errors;
+        if (std::filesystem::exists("/usr/bin/gdb"))
+            run_command({"/usr/bin/gdb", "-p", std::to_string(pid_), "-batch", "-nx", "-ex", "thread apply all bt"}, &stacks,
+                        &gdb_errors);
         ::kill(pid_, SIGKILL);
         status = wait_exit(pid_);
         report_child_failure("the server did not exit within " + std::to_string(grace.count()) +
-                             " s of SIGTERM:\n" + log().substr(log_offset_));
+                             " s of SIGTERM:\n" + log().substr(log_offset_) +
+                             (stacks.empty() ? "" : "\nits threads then:\n" + stacks));
     }
     pid_ = -1;
     check_log_since_start(*status);
