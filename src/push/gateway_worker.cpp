@@ -58,15 +58,6 @@ gateway_worker::gateway_worker(store::database& db, const config::notify_setting
 gateway_worker::~gateway_worker() { stop(); }
 
 void gateway_worker::start() {
-    // Whatever an earlier process had in hand and did not record is sent now,
-    // not when its lease runs out. Only this process sends from this store.
-    try {
-        std::int64_t released = 0;
-        db_.write_sync([&](store::write_context& w) { released = store::notification_repository::release_leases(w, wall_ms()); });
-        if (released > 0) spdlog::info("notifications: {} message(s) left in hand by the last run are due again", released);
-    } catch (const std::exception& e) {
-        spdlog::warn("notifications in hand at the last stop not released: {}; they are due when their lease ends", e.what());
-    }
     if (url_)
         spdlog::info("notification gateway: {}://{}:{}{} at most {} message(s)/s", url_->tls ? "https" : "http", url_->host,
                      url_->port, url_->target, settings_.rate_per_second);
@@ -97,8 +88,8 @@ void gateway_worker::stop() {
         if (t.joinable()) t.join();
     senders_.clear();
     if (dispatcher_thread_.joinable()) dispatcher_thread_.join();
-    // What was sent but not yet recorded is recorded now; the rest stays
-    // leased until the next start gives it back.
+    // What was sent but not yet recorded is recorded now; the rest is still
+    // queued in the store: the next start sends it.
     try {
         flush_outcomes();
     } catch (const std::exception& e) {
@@ -158,13 +149,6 @@ void gateway_worker::refill() {
             if (!in_hand_.count(m.id) && fresh.size() < room) fresh.push_back(std::move(m));
     }
     if (fresh.empty()) return;
-    std::vector<std::int64_t> ids;
-    ids.reserve(fresh.size());
-    for (const auto& m : fresh) ids.push_back(m.id);
-    // The lease outlasts the wait in our queue and the request.
-    const auto lease = now + 60000 + settings_.timeout.count() +
-                       static_cast<std::int64_t>(1000.0 * static_cast<double>(queue_target_) / settings_.rate_per_second);
-    db_.write_sync([&](store::write_context& w) { store::notification_repository::claim(w, ids, lease); });
     {
         std::lock_guard lock(mutex_);
         for (auto& m : fresh) {

@@ -311,14 +311,6 @@ UPDATE notification_runs SET eta_round = 1 WHERE EXISTS (
 CREATE INDEX compensations_customer_newest ON compensations (customer_id, computed_at, incident_id);
 DROP INDEX compensations_customer;
 )sql"},
-        // A message the delivery worker has taken in hand is leased: put off
-        // by next_attempt_ms so no other pass takes it. A lease belongs to one
-        // process, so a restart (after a crash too) gives every leased message
-        // back at once instead of waiting out the lease; `leased` tells those
-        // apart from messages put off by a retry's backoff.
-        {8, "notification leases", R"sql(
-ALTER TABLE notifications ADD COLUMN leased INTEGER NOT NULL DEFAULT 0;
-)sql"},
     });
     return list;
 }

@@ -111,23 +111,6 @@ std::int64_t notification_repository::enqueue_customers(write_context& w, const 
     return w.db().changes();
 }
 
-void notification_repository::claim(write_context& w, const std::vector<std::int64_t>& ids, std::int64_t until_ms) {
-    auto& update = w.db().cached("UPDATE notifications SET next_attempt_ms = ?2, leased = 1 WHERE id = ?1 AND state = 'queued'");
-    for (auto id : ids) update.bind(1, id).bind(2, until_ms).run();
-}
-
-std::int64_t notification_repository::release_leases(write_context& w, std::int64_t now_ms) {
-    // A lease always lies in the future when it is taken, so the range on
-    // notifications_due finds them without visiting every queued row.
-    w.db()
-        .cached("UPDATE notifications SET next_attempt_ms = 0, leased = 0 "
-                "WHERE state = 'queued' AND next_attempt_ms > ?1 AND leased = 1")
-        .bind(1, now_ms)
-        .run();
-    // A lease already run out needs nothing: its message is due anyway.
-    return w.db().changes();
-}
-
 void notification_repository::record(write_context& w, const delivery_outcome& o, const std::string& at) {
     using result = delivery_outcome::result;
     if (o.what == result::sent) {
@@ -146,7 +129,7 @@ void notification_repository::record(write_context& w, const delivery_outcome& o
         reached.reset();
         w.db()
             .cached("UPDATE notifications SET state = 'sent', attempts = attempts + 1, last_status = ?2, last_error = NULL, "
-                    "sent_at = ?3, updated_at = ?3, leased = 0 WHERE id = ?1 AND state = 'queued'")
+                    "sent_at = ?3, updated_at = ?3 WHERE id = ?1 AND state = 'queued'")
             .bind(1, o.id)
             .bind(2, o.status)
             .bind(3, at)
@@ -157,8 +140,7 @@ void notification_repository::record(write_context& w, const delivery_outcome& o
     }
     if (o.what == result::hold) {
         w.db()
-            .cached("UPDATE notifications SET state = 'held', next_attempt_ms = 0, leased = 0, updated_at = ?2 "
-                    "WHERE id = ?1 AND state = 'queued'")
+            .cached("UPDATE notifications SET state = 'held', next_attempt_ms = 0, updated_at = ?2 WHERE id = ?1 AND state = 'queued'")
             .bind(1, o.id)
             .bind(2, at)
             .run();
@@ -166,7 +148,7 @@ void notification_repository::record(write_context& w, const delivery_outcome& o
     }
     w.db()
         .cached("UPDATE notifications SET state = ?2, attempts = attempts + 1, next_attempt_ms = ?3, last_status = ?4, "
-                "last_error = ?5, updated_at = ?6, leased = 0 WHERE id = ?1 AND state = 'queued'")
+                "last_error = ?5, updated_at = ?6 WHERE id = ?1 AND state = 'queued'")
         .bind(1, o.id)
         .bind(2, o.what == result::failed ? "failed" : "queued")
         .bind(3, o.next_attempt_ms)
@@ -178,7 +160,7 @@ void notification_repository::record(write_context& w, const delivery_outcome& o
 
 std::int64_t notification_repository::hold_quiet_sms(write_context& w, const std::string& at) {
     w.db()
-        .cached("UPDATE notifications SET state = 'held', next_attempt_ms = 0, leased = 0, updated_at = ?1 "
+        .cached("UPDATE notifications SET state = 'held', next_attempt_ms = 0, updated_at = ?1 "
                 "WHERE state = 'queued' AND channel = 'sms' AND critical = 0")
         .bind(1, at)
         .run();

@@ -79,7 +79,7 @@ private:
     std::condition_variable work_ready_;   // senders wait for messages
     std::condition_variable dispatcher_;   // the dispatcher waits for outcomes or a wake
     std::deque<store::outbox_message> queue_;
-    std::set<std::int64_t> in_hand_;  // leased and not yet recorded: never fetched twice
+    std::set<std::int64_t> in_hand_;  // taken and not yet recorded: never taken twice
     std::vector<store::delivery_outcome> outcomes_;
     std::chrono::steady_clock::time_point next_slot_{};
     bool woken_ = false;

@@ -121,11 +121,6 @@ public:
     static std::int64_t enqueue_customers(write_context& w, const customer_notice& notice,
                                           std::optional<std::int64_t> sms_text, std::optional<std::int64_t> email_text,
                                           const std::vector<std::int64_t>& customer_refs, const std::string& at);
-    // Leases messages to the delivery worker until `until_ms`.
-    static void claim(write_context& w, const std::vector<std::int64_t>& ids, std::int64_t until_ms);
-    // At start: every lease an earlier process took (it stopped or crashed
-    // before recording the outcome) is given back, due now. Returns how many.
-    static std::int64_t release_leases(write_context& w, std::int64_t now_ms);
     // Records one attempt; a first sent message to a recipient counts in the
     // incident's stats.notified.
     static void record(write_context& w, const delivery_outcome& outcome, const std::string& at);
