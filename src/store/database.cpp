@@ -3,8 +3,17 @@
 #include "outagedesk/metrics/registry.hpp"
 #include "outagedesk/store/migrations.hpp"
 
+#include <sqlite3.h>
+
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <fcntl.h>
 #include <future>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace outagedesk::store {
 
@@ -15,7 +24,9 @@ database::database(std::filesystem::path path, const config::store_settings& set
       batch_size_(metrics.get_histogram("outagedesk_commit_batch_size", "Write jobs per committed transaction", "",
                                         {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024})),
       commit_latency_(metrics.get_histogram("outagedesk_commit_seconds", "Time to run and commit one batch")),
-      commit_failures_(metrics.get_counter("outagedesk_commit_failures_total", "Batches whose commit failed")) {
+      commit_failures_(metrics.get_counter("outagedesk_commit_failures_total", "Batches whose commit failed")),
+      sync_latency_(metrics.get_histogram("outagedesk_log_sync_seconds", "Time to flush the write-ahead log to disk")),
+      sync_failures_(metrics.get_counter("outagedesk_log_sync_failures_total", "Flushes of the write-ahead log that failed")) {
     if (path_.has_parent_path()) std::filesystem::create_directories(path_.parent_path());
     writer_db_ = std::make_unique<connection>(path_, connection::mode::read_write,
                                               static_cast<int>(settings_.busy_timeout.count()));
@@ -23,6 +34,11 @@ database::database(std::filesystem::path path, const config::store_settings& set
     // keeps them from being spilled and re-read within one transaction.
     writer_db_->exec("PRAGMA cache_size = -65536");
     migrate(*writer_db_);
+    // The sync thread flushes the log before any job is acknowledged (see the
+    // header); SQLite itself need not wait for the disk at each commit. It
+    // still flushes around checkpoints, which keeps the database consistent.
+    writer_db_->exec("PRAGMA synchronous = NORMAL");
+    syncer_thread_ = std::thread([this] { run_syncer(); });
     writer_thread_ = std::thread([this] { run_writer(); });
 }
 
@@ -58,6 +74,16 @@ void database::stop() {
     }
     queue_ready_.notify_all();
     if (writer_thread_.joinable()) writer_thread_.join();
+    {
+        std::lock_guard lock(finished_mutex_);
+        writer_stopped_ = true;
+    }
+    finished_ready_.notify_all();
+    if (syncer_thread_.joinable()) syncer_thread_.join();
+    if (log_fd_ >= 0) {
+        ::close(log_fd_);
+        log_fd_ = -1;
+    }
 }
 
 std::size_t database::queue_depth() const {
@@ -108,12 +134,79 @@ void database::commit_batch(std::vector<queued_job>& batch) {
     }
     batch_size_.observe(static_cast<double>(batch.size()));
     commit_latency_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    finished_batch finished;
+    finished.committed = !batch_error;
+    finished.done.reserve(batch.size());
+    finished.outcomes.reserve(batch.size());
     for (std::size_t i = 0; i < batch.size(); ++i) {
         std::exception_ptr outcome = batch_error ? batch_error : outcomes[i];
         if (!outcome)
             for (auto& action : actions[i]) action();
-        if (batch[i].done) batch[i].done(outcome);
+        finished.done.push_back(std::move(batch[i].done));
+        finished.outcomes.push_back(outcome);
     }
+    {
+        std::lock_guard lock(finished_mutex_);
+        finished_.push_back(std::move(finished));
+    }
+    finished_ready_.notify_one();
+}
+
+void database::run_syncer() {
+    std::deque<finished_batch> taken;
+    for (;;) {
+        {
+            std::unique_lock lock(finished_mutex_);
+            finished_ready_.wait(lock, [this] { return writer_stopped_ || !finished_.empty(); });
+            if (finished_.empty()) return;  // the writer stopped and everything is answered
+            taken.swap(finished_);
+        }
+        // One flush covers every batch committed before it starts.
+        std::exception_ptr sync_error;
+        bool any_committed = false;
+        for (const auto& batch : taken) any_committed = any_committed || batch.committed;
+        if (any_committed) {
+            try {
+                flush_log();
+            } catch (...) {
+                sync_error = std::current_exception();
+            }
+        }
+        for (auto& batch : taken) {
+            for (std::size_t i = 0; i < batch.done.size(); ++i) {
+                auto outcome = batch.outcomes[i] ? batch.outcomes[i] : batch.committed ? sync_error : nullptr;
+                if (batch.done[i]) batch.done[i](outcome);
+            }
+        }
+        taken.clear();
+    }
+}
+
+void database::flush_log() {
+    const auto started = std::chrono::steady_clock::now();
+    const auto log_path = path_.string() + "-wal";
+    auto fail = [&](const char* step) {
+        const int error = errno;
+        sync_failures_.add();
+        spdlog::critical("store: {} of {} failed: {}; writes are not acknowledged", step, log_path, std::strerror(error));
+        throw store_error(error == ENOSPC ? SQLITE_FULL : SQLITE_IOERR_FSYNC,
+                          std::string(step) + " of the write-ahead log failed: " + std::strerror(error));
+    };
+    // The log lives as long as the writer's connection, but a file replaced
+    // under us must not be flushed in its stead: reopen when it was unlinked.
+    if (log_fd_ >= 0) {
+        struct stat st {};
+        if (::fstat(log_fd_, &st) != 0 || st.st_nlink == 0) {
+            ::close(log_fd_);
+            log_fd_ = -1;
+        }
+    }
+    if (log_fd_ < 0) {
+        log_fd_ = ::open(log_path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (log_fd_ < 0) fail("open");
+    }
+    if (::fdatasync(log_fd_) != 0) fail("fdatasync");
+    sync_latency_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 }
 
 database::read_lease::~read_lease() {

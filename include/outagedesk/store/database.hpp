@@ -1,9 +1,18 @@
 #pragma once
-// The store: one writer thread that group-commits queued write jobs, and a
-// small pool of read-only connections for the I/O threads. A job is
-// acknowledged only after the transaction holding it has committed; a job that
-// throws is rolled back alone (a savepoint) and its batch-mates still commit.
-// Repositories are the only users of this class; services never see SQL.
+// The store: one writer thread that group-commits queued write jobs, one sync
+// thread that makes them durable, and a small pool of read-only connections
+// for the I/O threads. A job is acknowledged only after the transaction
+// holding it has committed and the write-ahead log has been flushed to disk
+// (fdatasync); a job that throws is rolled back alone (a savepoint) and its
+// batch-mates still commit. Repositories are the only users of this class;
+// services never see SQL.
+//
+// Why two threads: with SQLite's synchronous=FULL the writer itself waits for
+// every commit's fsync, and nothing else is written meanwhile. Here SQLite
+// commits with synchronous=NORMAL (the log is written, not flushed) and the
+// sync thread flushes it while the writer runs the next batch; one flush may
+// cover several batches. What an acknowledged write promises is unchanged: it
+// is on disk before its caller hears of it.
 #include "outagedesk/config/config.hpp"
 #include "outagedesk/store/sqlite.hpp"
 
@@ -28,7 +37,9 @@ namespace outagedesk::store {
 
 // Given to a write job: the writer's connection, and a way to run something
 // once the job's batch has committed (e.g. swapping a snapshot, publishing an
-// event). Actions of a job that failed are dropped.
+// event). Actions run on the writer thread straight after the commit, before
+// the next batch, so later jobs see their effect; the flush to disk may still
+// be under way. Actions of a job that failed are dropped.
 class write_context {
 public:
     explicit write_context(connection& db) : db_(db) {}
@@ -42,8 +53,9 @@ private:
 };
 
 using write_job = std::function<void(write_context&)>;
-// Called on the writer thread once the job's fate is known: nullptr when its
-// batch committed, else the reason. Must be quick: post elsewhere to do work.
+// Called on the sync thread once the job's fate is known: nullptr when its
+// batch committed and is on disk, else the reason. Must be quick and must not
+// wait for another write (write_sync would deadlock): post elsewhere to work.
 using write_callback = std::function<void(std::exception_ptr)>;
 
 class database {
@@ -109,8 +121,17 @@ private:
         write_job job;
         write_callback done;
     };
+    // A batch the writer has finished with, waiting for its flush.
+    struct finished_batch {
+        std::vector<write_callback> done;
+        std::vector<std::exception_ptr> outcomes;
+        bool committed = false;
+    };
     void run_writer();
     void commit_batch(std::vector<queued_job>& batch);
+    void run_syncer();
+    // fdatasync of the write-ahead log; throws store_error when it fails.
+    void flush_log();
 
     std::filesystem::path path_;
     config::store_settings settings_;
@@ -130,8 +151,17 @@ private:
     metrics::histogram& batch_size_;
     metrics::histogram& commit_latency_;
     metrics::counter& commit_failures_;
+    metrics::histogram& sync_latency_;
+    metrics::counter& sync_failures_;
+
+    std::mutex finished_mutex_;
+    std::condition_variable finished_ready_;
+    std::deque<finished_batch> finished_;
+    bool writer_stopped_ = false;
+    int log_fd_ = -1;  // the -wal file, opened by the sync thread when first needed
 
     std::thread writer_thread_;
+    std::thread syncer_thread_;
 };
 
 }  // namespace outagedesk::store

@@ -109,3 +109,23 @@ TEST_CASE("a full write queue refuses new jobs instead of growing", "[store][wri
     db.stop();
     CHECK(db.queue_depth() == 0);
 }
+
+TEST_CASE("a write is acknowledged only after a flush of the log that began after its commit", "[store][writer]") {
+    test::temp_dir dir;
+    metrics::registry metrics;
+    store::database db(dir.path() / "s.db", config::store_settings{}, metrics);
+    auto& flushes = metrics.get_histogram("outagedesk_log_sync_seconds", "");
+    db.write_sync([](store::write_context& w) { w.db().exec("CREATE TABLE t (n INTEGER)"); });
+    for (int n = 0; n < 20; ++n) {
+        const auto flushed_before = flushes.count();
+        std::promise<std::uint64_t> seen;
+        db.submit([n](store::write_context& w) { w.db().cached("INSERT INTO t VALUES (?1)").bind(1, n).run(); },
+                  [&](std::exception_ptr error) {
+                      if (error) seen.set_exception(error);
+                      else seen.set_value(flushes.count());
+                  });
+        CHECK(seen.get_future().get() > flushed_before);
+    }
+    // A failed job needs no flush and is still answered.
+    CHECK_THROWS(db.write_sync([](store::write_context&) { throw std::runtime_error("refused"); }));
+}
