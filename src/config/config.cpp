@@ -130,6 +130,7 @@ void read_store(object_reader& top, store_settings& store) {
     r.duration("busy_timeout_ms", store.busy_timeout, 0, 600000);
     r.integer("write_queue_limit", store.write_queue_limit, 1, 10000000);
     r.integer("max_batch", store.max_batch, 1, 100000);
+    r.integer("checkpoint_pages", store.checkpoint_pages, 100, 1000000);
     r.integer("reader_connections", store.reader_connections, 1, 256);
     r.reject_unknown();
 }

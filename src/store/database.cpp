@@ -26,7 +26,9 @@ database::database(std::filesystem::path path, const config::store_settings& set
       commit_latency_(metrics.get_histogram("outagedesk_commit_seconds", "Time to run and commit one batch")),
       commit_failures_(metrics.get_counter("outagedesk_commit_failures_total", "Batches whose commit failed")),
       sync_latency_(metrics.get_histogram("outagedesk_log_sync_seconds", "Time to flush the write-ahead log to disk")),
-      sync_failures_(metrics.get_counter("outagedesk_log_sync_failures_total", "Flushes of the write-ahead log that failed")) {
+      sync_failures_(metrics.get_counter("outagedesk_log_sync_failures_total", "Flushes of the write-ahead log that failed")),
+      checkpoint_latency_(metrics.get_histogram("outagedesk_checkpoint_seconds", "Time to copy the write-ahead log into the database")),
+      checkpoint_failures_(metrics.get_counter("outagedesk_checkpoint_failures_total", "Checkpoints that failed")) {
     if (path_.has_parent_path()) std::filesystem::create_directories(path_.parent_path());
     writer_db_ = std::make_unique<connection>(path_, connection::mode::read_write,
                                               static_cast<int>(settings_.busy_timeout.count()));
@@ -38,6 +40,11 @@ database::database(std::filesystem::path path, const config::store_settings& set
     // header); SQLite itself need not wait for the disk at each commit. It
     // still flushes around checkpoints, which keeps the database consistent.
     writer_db_->exec("PRAGMA synchronous = NORMAL");
+    // Replaces SQLite's auto-checkpoint, which would run inside the writer's COMMIT.
+    sqlite3_wal_hook(writer_db_->handle(), &database::on_log_commit, this);
+    checkpoint_db_ = std::make_unique<connection>(path_, connection::mode::read_write,
+                                                  static_cast<int>(settings_.busy_timeout.count()));
+    checkpointer_thread_ = std::thread([this] { run_checkpointer(); });
     syncer_thread_ = std::thread([this] { run_syncer(); });
     writer_thread_ = std::thread([this] { run_writer(); });
 }
@@ -80,6 +87,12 @@ void database::stop() {
     }
     finished_ready_.notify_all();
     if (syncer_thread_.joinable()) syncer_thread_.join();
+    {
+        std::lock_guard lock(checkpoint_mutex_);
+        checkpointer_stopping_ = true;
+    }
+    checkpoint_wanted_.notify_all();
+    if (checkpointer_thread_.joinable()) checkpointer_thread_.join();
     if (log_fd_ >= 0) {
         ::close(log_fd_);
         log_fd_ = -1;
@@ -207,6 +220,79 @@ void database::flush_log() {
     }
     if (::fdatasync(log_fd_) != 0) fail("fdatasync");
     sync_latency_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+}
+
+int database::on_log_commit(void* self, sqlite3* handle, const char*, int frames) {
+    auto& db = *static_cast<database*>(self);
+    const auto threshold = static_cast<std::int64_t>(db.settings_.checkpoint_pages);
+    bool finish_here = false;
+    {
+        std::lock_guard lock(db.checkpoint_mutex_);
+        if (frames < db.log_pages_seen_) {  // the log started over
+            ++db.log_generation_;
+            db.log_copied_ = 0;
+        }
+        db.log_pages_seen_ = frames;
+        if (frames < threshold) return SQLITE_OK;
+        // Nearly all copied already: finishing here is cheap and lets the next
+        // transaction restart the log. Far behind (readers holding old pages,
+        // or the checkpointer not keeping up): copy here too, bounding the log.
+        const bool nearly_done = frames - db.log_copied_ <= threshold / 4;
+        const bool far_behind = frames >= threshold * 8;
+        if (!db.checkpoint_running_ && (nearly_done || far_behind)) {
+            finish_here = true;
+        } else if (!db.checkpoint_running_) {
+            db.checkpoint_due_ = true;
+            db.checkpoint_wanted_.notify_one();
+        }
+    }
+    if (finish_here) {
+        const auto started = std::chrono::steady_clock::now();
+        int log_pages = 0;
+        int copied = 0;
+        const int rc = sqlite3_wal_checkpoint_v2(handle, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_pages, &copied);
+        db.checkpoint_latency_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        if (rc == SQLITE_OK) {
+            std::lock_guard lock(db.checkpoint_mutex_);
+            db.log_copied_ = copied;
+        } else if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED) {
+            db.checkpoint_failures_.add();
+            spdlog::warn("store: checkpoint after a commit failed: {}", sqlite3_errmsg(handle));
+        }
+    }
+    // The commit itself stands whatever the checkpoint did.
+    return SQLITE_OK;
+}
+
+void database::run_checkpointer() {
+    for (;;) {
+        std::uint64_t generation = 0;
+        {
+            std::unique_lock lock(checkpoint_mutex_);
+            checkpoint_wanted_.wait(lock, [this] { return checkpointer_stopping_ || checkpoint_due_; });
+            if (checkpointer_stopping_) return;  // closing the last connection checkpoints
+            checkpoint_due_ = false;
+            checkpoint_running_ = true;
+            generation = log_generation_;
+        }
+        // PASSIVE: copies what no reader still needs and never waits for the
+        // writer or the readers. The log is flushed before the copy and the
+        // database file after it.
+        const auto started = std::chrono::steady_clock::now();
+        int log_pages = 0;
+        int copied = 0;
+        const int rc = sqlite3_wal_checkpoint_v2(checkpoint_db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                                 &log_pages, &copied);
+        checkpoint_latency_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED) {
+            checkpoint_failures_.add();
+            // Nothing is lost: the pages stay in the log and a later commit asks again.
+            spdlog::warn("store: checkpoint failed: {}", sqlite3_errmsg(checkpoint_db_->handle()));
+        }
+        std::lock_guard lock(checkpoint_mutex_);
+        checkpoint_running_ = false;
+        if (rc == SQLITE_OK && generation == log_generation_) log_copied_ = copied;
+    }
 }
 
 database::read_lease::~read_lease() {

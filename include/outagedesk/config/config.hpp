@@ -42,6 +42,8 @@ struct store_settings {
     std::size_t write_queue_limit = 20000;
     std::size_t max_batch = 256;
     std::size_t reader_connections = 4;
+    // Pages in the write-ahead log that start a checkpoint (on its own thread).
+    std::size_t checkpoint_pages = 2000;
 };
 
 struct quiet_hours {

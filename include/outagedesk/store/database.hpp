@@ -13,10 +13,20 @@
 // sync thread flushes it while the writer runs the next batch; one flush may
 // cover several batches. What an acknowledged write promises is unchanged: it
 // is on disk before its caller hears of it.
+//
+// A third thread checkpoints: it copies the log back into the database file
+// on its own connection once the log holds `checkpoint_pages` pages, while
+// the writer goes on appending. SQLite would otherwise checkpoint inside the
+// writer's COMMIT (its auto-checkpoint), and every write would wait for it.
+// The log can only start over from its beginning once all of it is copied,
+// which a copy racing the writer never quite achieves: so once the
+// checkpointer is nearly through, the writer copies the last few pages itself
+// after a commit, and the next transaction restarts the log.
 #include "outagedesk/config/config.hpp"
 #include "outagedesk/store/sqlite.hpp"
 
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <exception>
 #include <functional>
@@ -132,6 +142,9 @@ private:
     void run_syncer();
     // fdatasync of the write-ahead log; throws store_error when it fails.
     void flush_log();
+    void run_checkpointer();
+    // SQLite's hook after each commit of the writer: how long the log is.
+    static int on_log_commit(void* self, sqlite3* db, const char* schema, int frames);
 
     std::filesystem::path path_;
     config::store_settings settings_;
@@ -153,6 +166,20 @@ private:
     metrics::counter& commit_failures_;
     metrics::histogram& sync_latency_;
     metrics::counter& sync_failures_;
+    metrics::histogram& checkpoint_latency_;
+    metrics::counter& checkpoint_failures_;
+
+    std::unique_ptr<connection> checkpoint_db_;
+    std::mutex checkpoint_mutex_;
+    std::condition_variable checkpoint_wanted_;
+    bool checkpoint_due_ = false;
+    bool checkpoint_running_ = false;
+    bool checkpointer_stopping_ = false;
+    // Pages of the current log the checkpointer has copied; the generation
+    // counts restarts of the log, so a count from an older log is not trusted.
+    std::int64_t log_copied_ = 0;
+    std::uint64_t log_generation_ = 0;
+    int log_pages_seen_ = 0;  // writer thread only
 
     std::mutex finished_mutex_;
     std::condition_variable finished_ready_;
@@ -162,6 +189,7 @@ private:
 
     std::thread writer_thread_;
     std::thread syncer_thread_;
+    std::thread checkpointer_thread_;
 };
 
 }  // namespace outagedesk::store
