@@ -84,6 +84,39 @@ void bind_areas(statement& query, domain::service_set services, const std::vecto
     query.bind(1, static_cast<std::int64_t>(services.bits()));
     for (std::size_t i = 0; i < values.size(); ++i) query.bind(static_cast<int>(i) + 2, values[i]);
 }
+
+// How many customers the areas reach, against the size of the registry,
+// decides the way into the table. An estimate is enough: each area counted
+// alone through the postcode index (areas may overlap, so this is an upper
+// bound), stopping as soon as the share is known to be large. One count of
+// all the areas OR'ed together would make SQLite merge the index ranges and
+// drop duplicates row by row: seconds over a national outage.
+struct reach_estimate {
+    std::int64_t registry = 0;  // highest rowid: the registry's size, near enough
+    std::int64_t large = 1;     // from here on, a share is large (an eighth)
+    std::int64_t matches = 0;   // at most `large` when large
+    bool is_large() const noexcept { return matches >= large; }
+};
+
+reach_estimate estimate_share(connection& reader, const std::vector<domain::area_expression>& areas) {
+    reach_estimate out;
+    {
+        statement top(reader.handle(), "SELECT COALESCE(max(rowid), 0) FROM customers");
+        if (top.step()) out.registry = top.get_int64(0);
+    }
+    out.large = out.registry / 8 + 1;
+    for (const auto& area : areas) {
+        if (out.matches >= out.large) break;
+        std::vector<std::string> values;
+        const auto one = area_predicate({area}, values, 3);
+        statement count(reader.handle(), "SELECT count(*) FROM (SELECT 1 FROM customers WHERE " + one + " LIMIT ?2)");
+        count.bind(2, out.large - out.matches);
+        for (std::size_t i = 0; i < values.size(); ++i) count.bind(static_cast<int>(i) + 3, values[i]);
+        if (count.step()) out.matches += count.get_int64(0);
+    }
+    out.matches = std::min(out.matches, out.registry);
+    return out;
+}
 }  // namespace
 
 bool customer_repository::upsert(write_context& w, const domain::customer& c, const std::string& now) {
@@ -125,8 +158,13 @@ std::int64_t customer_repository::count_affected(const std::vector<domain::area_
     std::vector<std::string> values;
     const auto where = area_predicate(areas, values, 2) + service_match;
     auto reader = db_.read();
-    statement count(reader->handle(), "SELECT count(*) FROM customers WHERE " + where);
-    bind_areas(count, services, values);
+    // A large share is counted row by row in id order with the postcode
+    // index kept out of it (`+postcode`), as affected() reads it.
+    const bool large = estimate_share(*reader, areas).is_large();
+    std::vector<std::string> same;
+    const auto sql = large ? area_predicate(areas, same, 2, "+postcode") + service_match : where;
+    statement count(reader->handle(), "SELECT count(*) FROM customers WHERE " + sql);
+    bind_areas(count, services, large ? same : values);
     return count.step() ? count.get_int64(0) : 0;
 }
 
@@ -135,19 +173,9 @@ affected_customers customer_repository::affected(const std::vector<domain::area_
     std::vector<std::string> values;
     const auto where = area_predicate(areas, values, 2) + service_match;
     auto reader = db_.read();
-    // How many match (the postcode index covers the count), against the size
-    // of the registry, decides the way in.
-    std::int64_t matches = 0;
-    std::int64_t registry = 0;
-    {
-        statement count(reader->handle(), "SELECT count(*) FROM customers WHERE " + where);
-        bind_areas(count, services, values);
-        if (count.step()) matches = count.get_int64(0);
-        statement top(reader->handle(), "SELECT COALESCE(max(rowid), 0) FROM customers");
-        if (top.step()) registry = top.get_int64(0);
-    }
+    const auto share = estimate_share(*reader, areas);
     affected_customers out;
-    out.customers.reserve(static_cast<std::size_t>(matches));
+    out.customers.reserve(static_cast<std::size_t>(share.is_large() ? share.registry : share.matches));
     auto language_index = [&out](const std::string& language) {
         // A registry speaks a handful of languages: a linear look is fastest.
         for (std::size_t i = 0; i < out.languages.size(); ++i)
@@ -158,7 +186,7 @@ affected_customers customer_repository::affected(const std::vector<domain::area_
     // Both ways give id order: the outbox and compensation keys built from the
     // ids ("INC-1:<id>:declared") then land at the end of their indexes
     // instead of scattering every chunk over all their pages.
-    if (matches * 8 > registry) {
+    if (share.is_large()) {
         // A large share: walk the id index and test each row, sequential reads
         // instead of one random table read per match plus a sort.
         std::vector<std::string> same;
@@ -173,7 +201,7 @@ affected_customers customer_repository::affected(const std::vector<domain::area_
             affected_customers::entry entry;
         };
         std::vector<keyed> found;
-        found.reserve(static_cast<std::size_t>(matches));
+        found.reserve(static_cast<std::size_t>(share.matches));
         statement query(reader->handle(), "SELECT rowid, language, id FROM customers WHERE " + where);
         bind_areas(query, services, values);
         while (query.step()) found.push_back({query.get_text(2), {query.get_int64(0), language_index(query.get_text(1))}});

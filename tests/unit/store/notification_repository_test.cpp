@@ -143,7 +143,9 @@ TEST_CASE("customers reached by a large area come through the id index in id ord
                 "2026-01-01T00:00:00Z");
     });
     store::customer_repository customers(db);
-    for (const auto& texts : std::vector<std::vector<std::string>>{{"28*"}, {"28101", "*"}, {"28110"}}) {
+    // Overlapping areas are estimated high but still reach and count each customer once.
+    for (const auto& texts : std::vector<std::vector<std::string>>{
+             {"28*"}, {"28101", "*"}, {"28110"}, {"28*", "281*", "28101", "28100..28140"}, {"28101", "28101", "28102"}}) {
         const auto areas = domain::parse_areas(texts);
         std::vector<std::string> visited;
         customers.for_each_affected(areas, {}, [&](const domain::customer& c) { visited.push_back(c.id); });
@@ -151,7 +153,7 @@ TEST_CASE("customers reached by a large area come through the id index in id ord
         CHECK(std::is_sorted(visited.begin(), visited.end()));
         CHECK(customers.affected(areas, {}).customers.size() == visited.size());
         CHECK(static_cast<std::int64_t>(visited.size()) == customers.count_affected(areas, {}));
-        const std::size_t expected = texts.size() == 2 ? 40 : texts.front() == "28*" ? 30 : 1;
+        const std::size_t expected = texts.size() == 2 ? 40 : texts.front() == "28*" ? 30 : texts.size() == 3 ? 2 : 1;
         CHECK(visited.size() == expected);
     }
 }
