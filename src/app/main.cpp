@@ -37,6 +37,7 @@
 #include <nlohmann/json.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <spdlog/async.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -215,6 +216,8 @@ int serve(const command_line& cl) {
     service::notification_service notifications(db, settings, incidents, clock, metrics);
     push::gateway_worker gateway(db, settings.notify, zone, clock, metrics);
 
+    // One thread for reports that read a whole outbox (see notification_routes.hpp).
+    boost::asio::thread_pool reports(1);
     http::router routes([&auth](std::string_view header) { return auth.authenticate(header); }, metrics);
     routes.limit_rate(settings.http.rate_limit_per_token, settings.http.rate_burst_per_token);
     http::add_operations_routes(routes, [&db] { return db.ping(); }, metrics);
@@ -231,7 +234,9 @@ int serve(const command_line& cl) {
                                    push::stream_settings{settings.push.max_queue, settings.push.heartbeat,
                                                          settings.push.write_timeout}});
     http::add_webhook_routes(routes, webhooks);
-    http::add_notification_routes(routes, {incidents, notifications, imports});
+    http::add_notification_routes(routes, {incidents, notifications, imports, [&reports](std::function<void()> job) {
+                                               boost::asio::post(reports, std::move(job));
+                                           }});
     http::add_static_routes(routes, settings.web_root);
     webhook_delivery.start();
     notifications.start();
