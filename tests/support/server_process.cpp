@@ -65,12 +65,21 @@ http_reply http_client::request(const std::string& method, const std::string& ta
         req.prepare_payload();
     }
     stream_.expires_after(std::chrono::seconds(60));
-    http::write(stream_, req);
+    // A server may answer (413, say) and close before the whole body is sent;
+    // like curl, read the answer it sent before reporting the failed write.
+    beast::error_code write_error;
+    http::write(stream_, req, write_error);
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 * 1024 * 1024);
     if (method == "HEAD") parser.skip(true);
-    http::read(stream_, buffer, parser);
+    if (write_error) {
+        beast::error_code read_error;
+        http::read(stream_, buffer, parser, read_error);
+        if (read_error) throw beast::system_error(write_error);
+    } else {
+        http::read(stream_, buffer, parser);
+    }
     auto res = parser.release();
     http_reply reply;
     reply.status = res.result_int();
