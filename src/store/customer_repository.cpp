@@ -155,25 +155,24 @@ std::optional<domain::customer> customer_repository::find(const std::string& id)
 
 std::int64_t customer_repository::count_affected(const std::vector<domain::area_expression>& areas,
                                                  domain::service_set services) {
-    std::vector<std::string> values;
-    const auto where = area_predicate(areas, values, 2) + service_match;
     auto reader = db_.read();
     // A large share is counted row by row in id order with the postcode
     // index kept out of it (`+postcode`), as affected() reads it.
     const bool large = estimate_share(*reader, areas).is_large();
-    std::vector<std::string> same;
-    const auto sql = large ? area_predicate(areas, same, 2, "+postcode") + service_match : where;
-    statement count(reader->handle(), "SELECT count(*) FROM customers WHERE " + sql);
-    bind_areas(count, services, large ? same : values);
+    std::vector<std::string> values;
+    const auto where = area_predicate(areas, values, 2, large ? "+postcode" : "postcode") + service_match;
+    statement count(reader->handle(), "SELECT count(*) FROM customers WHERE " + where);
+    bind_areas(count, services, values);
     return count.step() ? count.get_int64(0) : 0;
 }
 
 affected_customers customer_repository::affected(const std::vector<domain::area_expression>& areas,
                                                  domain::service_set services) {
-    std::vector<std::string> values;
-    const auto where = area_predicate(areas, values, 2) + service_match;
     auto reader = db_.read();
     const auto share = estimate_share(*reader, areas);
+    // A large share keeps the postcode index out of it (`+postcode`), below.
+    std::vector<std::string> values;
+    const auto where = area_predicate(areas, values, 2, share.is_large() ? "+postcode" : "postcode") + service_match;
     affected_customers out;
     out.customers.reserve(static_cast<std::size_t>(share.is_large() ? share.registry : share.matches));
     auto language_index = [&out](const std::string& language) {
@@ -189,10 +188,8 @@ affected_customers customer_repository::affected(const std::vector<domain::area_
     if (share.is_large()) {
         // A large share: walk the id index and test each row, sequential reads
         // instead of one random table read per match plus a sort.
-        std::vector<std::string> same;
-        statement query(reader->handle(), "SELECT rowid, language FROM customers WHERE " +
-                                              area_predicate(areas, same, 2, "+postcode") + service_match + " ORDER BY id");
-        bind_areas(query, services, same);
+        statement query(reader->handle(), "SELECT rowid, language FROM customers WHERE " + where + " ORDER BY id");
+        bind_areas(query, services, values);
         while (query.step())
             out.customers.push_back({query.get_int64(0), language_index(query.get_text(1))});
     } else {

@@ -12,7 +12,6 @@
 #include <cstring>
 #include <fcntl.h>
 #include <future>
-#include <sys/stat.h>
 #include <unistd.h>
 
 namespace outagedesk::store {
@@ -205,15 +204,8 @@ void database::flush_log() {
         throw store_error(error == ENOSPC ? SQLITE_FULL : SQLITE_IOERR_FSYNC,
                           std::string(step) + " of the write-ahead log failed: " + std::strerror(error));
     };
-    // The log lives as long as the writer's connection, but a file replaced
-    // under us must not be flushed in its stead: reopen when it was unlinked.
-    if (log_fd_ >= 0) {
-        struct stat st {};
-        if (::fstat(log_fd_, &st) != 0 || st.st_nlink == 0) {
-            ::close(log_fd_);
-            log_fd_ = -1;
-        }
-    }
+    // SQLite removes the log only when its last connection closes, and the
+    // writer's stays open until this thread has stopped: one descriptor serves.
     if (log_fd_ < 0) {
         log_fd_ = ::open(log_path.c_str(), O_RDONLY | O_CLOEXEC);
         if (log_fd_ < 0) fail("open");
@@ -247,21 +239,31 @@ int database::on_log_commit(void* self, sqlite3* handle, const char*, int frames
         }
     }
     if (finish_here) {
-        const auto started = std::chrono::steady_clock::now();
-        int log_pages = 0;
-        int copied = 0;
-        const int rc = sqlite3_wal_checkpoint_v2(handle, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_pages, &copied);
-        db.checkpoint_latency_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-        if (rc == SQLITE_OK) {
+        if (auto copied = db.checkpoint(handle)) {
             std::lock_guard lock(db.checkpoint_mutex_);
-            db.log_copied_ = copied;
-        } else if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED) {
-            db.checkpoint_failures_.add();
-            spdlog::warn("store: checkpoint after a commit failed: {}", sqlite3_errmsg(handle));
+            db.log_copied_ = *copied;
         }
     }
     // The commit itself stands whatever the checkpoint did.
     return SQLITE_OK;
+}
+
+std::optional<std::int64_t> database::checkpoint(sqlite3* handle) {
+    // PASSIVE: copies what no reader still needs and never waits for the
+    // writer or the readers. The log is flushed before the copy and the
+    // database file after it.
+    const auto started = std::chrono::steady_clock::now();
+    int log_pages = 0;
+    int copied = 0;
+    const int rc = sqlite3_wal_checkpoint_v2(handle, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_pages, &copied);
+    checkpoint_latency_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    if (rc == SQLITE_OK) return copied;
+    if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED) {
+        checkpoint_failures_.add();
+        // Nothing is lost: the pages stay in the log and a later commit asks again.
+        spdlog::warn("store: checkpoint failed: {}", sqlite3_errmsg(handle));
+    }
+    return std::nullopt;
 }
 
 void database::run_checkpointer() {
@@ -275,23 +277,10 @@ void database::run_checkpointer() {
             checkpoint_running_ = true;
             generation = log_generation_;
         }
-        // PASSIVE: copies what no reader still needs and never waits for the
-        // writer or the readers. The log is flushed before the copy and the
-        // database file after it.
-        const auto started = std::chrono::steady_clock::now();
-        int log_pages = 0;
-        int copied = 0;
-        const int rc = sqlite3_wal_checkpoint_v2(checkpoint_db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
-                                                 &log_pages, &copied);
-        checkpoint_latency_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-        if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED) {
-            checkpoint_failures_.add();
-            // Nothing is lost: the pages stay in the log and a later commit asks again.
-            spdlog::warn("store: checkpoint failed: {}", sqlite3_errmsg(checkpoint_db_->handle()));
-        }
+        const auto copied = checkpoint(checkpoint_db_->handle());
         std::lock_guard lock(checkpoint_mutex_);
         checkpoint_running_ = false;
-        if (rc == SQLITE_OK && generation == log_generation_) log_copied_ = copied;
+        if (copied && generation == log_generation_) log_copied_ = *copied;
     }
 }
 

@@ -143,6 +143,9 @@ private:
     // fdatasync of the write-ahead log; throws store_error when it fails.
     void flush_log();
     void run_checkpointer();
+    // One PASSIVE checkpoint on `handle`: the pages of the log copied so far,
+    // or nothing when it could not run (busy, or failed and logged).
+    std::optional<std::int64_t> checkpoint(sqlite3* handle);
     // SQLite's hook after each commit of the writer: how long the log is.
     static int on_log_commit(void* self, sqlite3* db, const char* schema, int frames);
 
