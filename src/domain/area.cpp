@@ -122,6 +122,23 @@ bool area_expression::matches(std::string_view postcode) const noexcept {
     return false;
 }
 
+bool area_expression::may_match_under(std::string_view prefix) const noexcept {
+    switch (kind_) {
+        case kind::exact: return std::string_view(lo_).starts_with(prefix);
+        case kind::prefix: return std::string_view(lo_).starts_with(prefix) || prefix.starts_with(lo_);
+        case kind::range: {
+            if (prefix.size() >= lo_.size()) return matches(prefix);
+            // Postcodes of the range's length under the prefix run from
+            // prefix+"00…" to prefix+"ZZ…": they meet [lo, hi] when the prefix
+            // lies between the bounds cut to its length.
+            const auto n = prefix.size();
+            return std::string_view(lo_).substr(0, n) <= prefix && prefix <= std::string_view(hi_).substr(0, n);
+        }
+        case kind::all: return true;
+    }
+    return true;
+}
+
 std::string area_expression::text() const {
     switch (kind_) {
         case kind::exact: return lo_;

@@ -2,6 +2,8 @@
 
 #include "outagedesk/domain/errors.hpp"
 
+#include <algorithm>
+
 namespace outagedesk::domain {
 
 std::string_view severity_name(severity s) noexcept {
@@ -46,6 +48,11 @@ std::vector<std::string> incident::area_texts() const {
 }
 
 bool incident::covers(std::string_view normalised_postcode) const { return areas_match(areas, normalised_postcode); }
+
+bool incident::may_cover_under(std::string_view prefix) const {
+    return std::any_of(areas.begin(), areas.end(),
+                       [prefix](const area_expression& area) { return area.may_match_under(prefix); });
+}
 
 bool incident_patch::empty() const noexcept {
     return !title && !level && !status && !services && !areas && !eta && !clear_eta && !messages && note.empty();

@@ -122,6 +122,10 @@ void alert_service::link_alerts(store::write_context& w, const domain::incident&
     std::int64_t linked = 0;
     std::int64_t deflected = 0;
     for (auto& alert : candidates) {
+        // Reading an alert's contacts is the cost here (hundreds of alerts with
+        // thousands of contacts make every declare and update, and each restart,
+        // read them all); an area the incident cannot reach is skipped unread.
+        if (!only && !target.may_cover_under(alert.prefix)) continue;
         auto members = store::contact_repository::of_alert(w, alert.number);
         // Covered as a new contact would be matched: by postcode and the customer's
         // services, except that ops declaring from this very alert vouch for its contacts.

@@ -25,6 +25,11 @@ struct area_expression {
     // normalised postcode matches nothing, not even "*".
     bool matches(std::string_view postcode) const noexcept;
 
+    // Whether some postcode that starts with `prefix` could match: never false
+    // when one does, so a caller may skip what lies under a prefix (a surge
+    // alert's area) without reading it.
+    bool may_match_under(std::string_view prefix) const noexcept;
+
     // Canonical spelling: "28001", "280*", "28100..28199", "*".
     std::string text() const;
 

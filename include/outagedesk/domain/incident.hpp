@@ -61,6 +61,8 @@ struct incident {
     bool active() const noexcept { return status != incident_status::resolved; }
     std::vector<std::string> area_texts() const;
     bool covers(std::string_view normalised_postcode) const;
+    // Whether it may cover some postcode under `prefix` (area_expression::may_match_under).
+    bool may_cover_under(std::string_view prefix) const;
 };
 
 // What a declare asks for, after parsing; optional fields may come from a template.

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <vector>
@@ -210,4 +211,46 @@ TEST_CASE("a postcode is in a list of areas when any of them matches") {
     CHECK_FALSE(areas_match(areas, "08100"));
     CHECK_FALSE(areas_match(areas, "28002"));
     CHECK_FALSE(areas_match({}, "28001"));
+}
+
+TEST_CASE("an area may match under a prefix exactly when one of the prefix's postcodes could match") {
+    auto [expression, prefix, expected] = GENERATE(table<std::string, std::string, bool>({
+        {"28001", "280", true},
+        {"28001", "281", false},
+        {"28001", "28001", true},
+        {"280*", "280", true},
+        {"28*", "280", true},   // the area holds the whole prefix
+        {"2801*", "280", true}, // the prefix holds part of the area
+        {"281*", "280", false},
+        {"28100..28199", "281", true},
+        {"28100..28199", "280", false},
+        {"28100..28199", "282", false},
+        {"28050..28150", "280", true},  // the range starts inside the prefix
+        {"28050..28150", "281", true},  // and ends inside the next
+        {"28050..28150", "2815", true},
+        {"28050..28150", "2816", false},
+        {"28050..28150", "28151", false},
+        {"*", "999", true},
+    }));
+    CAPTURE(expression, prefix);
+    CHECK(parse_area(expression).may_match_under(prefix) == expected);
+}
+
+TEST_CASE("may_match_under never rules out a prefix one of whose postcodes matches") {
+    // Exhaustive over short postcodes: a filter that skips an alert's area
+    // must not skip one whose contacts the incident covers.
+    const std::vector<std::string> expressions = {"1234", "12*", "123*", "1*", "1200..1299", "1250..1349", "0999..1001", "*"};
+    for (const auto& text : expressions) {
+        const auto area = parse_area(text);
+        for (int n = 0; n < 10000; ++n) {
+            char buffer[5];
+            std::snprintf(buffer, sizeof buffer, "%04d", n);
+            const std::string postcode(buffer);
+            if (!area.matches(postcode)) continue;
+            for (std::size_t k = 1; k <= postcode.size(); ++k) {
+                CAPTURE(text, postcode, k);
+                REQUIRE(area.may_match_under(postcode.substr(0, k)));
+            }
+        }
+    }
 }
