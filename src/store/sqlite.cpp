@@ -1,5 +1,7 @@
 #include "outagedesk/store/sqlite.hpp"
 
+#include "outagedesk/store/frame_writes.hpp"
+
 #include <sqlite3.h>
 
 namespace outagedesk::store {
@@ -89,6 +91,7 @@ std::optional<std::int64_t> statement::get_optional_int64(int column) const {
 connection::connection(const std::filesystem::path& path, mode m, int busy_timeout_ms) {
     int flags = SQLITE_OPEN_NOMUTEX |
                 (m == mode::read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    install_frame_write_vfs();  // the page cache guard must precede SQLite's initialisation, which opening does
     int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
     if (rc != SQLITE_OK) {
         std::string message = "open " + path.string() + ": " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
