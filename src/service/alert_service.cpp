@@ -58,12 +58,11 @@ void alert_service::start() {
             ++replayed;
         }
     }
-    auto active = incidents_.snapshot();
-    if (!active->incidents().empty() && !alerts_.list(domain::alert_status::open, 1).empty()) {
-        db_.write_sync([this, active](store::write_context& w) {
-            for (const auto& item : active->incidents()) link_alerts(w, item.data, last_actor(item.data), std::nullopt);
-        });
-    }
+    // Linking follows each declare and update in a job of its own; a crash
+    // between the two leaves the incident's version unlinked.
+    db_.write_sync([this](store::write_context& w) {
+        for (const auto& id : store::incident_repository::active_unlinked(w)) link_current(w, id);
+    });
     incidents_.add_event_sink([this](const published_event& event) { on_incident_event(event); });
     spdlog::info("surge detector rebuilt from {} recent contact(s)", replayed);
 }
@@ -151,6 +150,13 @@ void alert_service::link_alerts(store::write_context& w, const domain::incident&
     if (linked > 0) store::incident_repository::add_stats(w, target.id, linked, deflected);
 }
 
+void alert_service::link_current(store::write_context& w, const std::string& incident_id) {
+    auto target = store::incident_repository::find(w, incident_id);
+    if (!target || !target->active()) return;
+    link_alerts(w, *target, last_actor(*target), std::nullopt);
+    store::incident_repository::mark_alerts_linked(w, target->id, target->version);
+}
+
 void alert_service::on_incident_event(const published_event& event) {
     if (event.type != "incident.declared" && event.type != "incident.updated") return;
     std::string id;
@@ -162,10 +168,7 @@ void alert_service::on_incident_event(const published_event& event) {
     }
     try {
         db_.submit(
-            [this, id](store::write_context& w) {
-                auto target = store::incident_repository::find(w, id);
-                if (target && target->active()) link_alerts(w, *target, last_actor(*target), std::nullopt);
-            },
+            [this, id](store::write_context& w) { link_current(w, id); },
             [id](std::exception_ptr error) {
                 if (!error) return;
                 try {

@@ -170,6 +170,28 @@ void incident_repository::add_stats(write_context& w, const std::string& id, std
         .run();
 }
 
+void incident_repository::mark_alerts_linked(write_context& w, const std::string& id, std::int64_t version) {
+    w.db()
+        .cached("UPDATE incidents SET alerts_linked_version = ?2 WHERE id = ?1 AND alerts_linked_version < ?2")
+        .bind(1, id)
+        .bind(2, version)
+        .run();
+}
+
+std::vector<std::string> incident_repository::active_unlinked(write_context& w) {
+    auto& query = w.db().cached(
+        "SELECT id FROM incidents WHERE status <> 'resolved' AND alerts_linked_version < version ORDER BY number");
+    std::vector<std::string> out;
+    try {
+        while (query.step()) out.push_back(query.get_text(0));
+    } catch (...) {
+        query.reset();
+        throw;
+    }
+    query.reset();
+    return out;
+}
+
 std::optional<domain::incident> incident_repository::find(const std::string& id) {
     auto reader = db_.read();
     return find_in(*reader, id);

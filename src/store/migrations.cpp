@@ -311,6 +311,12 @@ UPDATE notification_runs SET eta_round = 1 WHERE EXISTS (
 CREATE INDEX compensations_customer_newest ON compensations (customer_id, computed_at, incident_id);
 DROP INDEX compensations_customer;
 )sql"},
+        // Which version of an incident its open surge alerts were linked to;
+        // resolved incidents need none, active ones are linked once more.
+        {8, "incidents remember the version their alerts were linked to", R"sql(
+ALTER TABLE incidents ADD COLUMN alerts_linked_version INTEGER NOT NULL DEFAULT 0;
+UPDATE incidents SET alerts_linked_version = version WHERE status = 'resolved';
+)sql"},
     });
     return list;
 }

@@ -66,6 +66,8 @@ private:
     // and the customer's services) to the incident, except alerts with a
     // declare in flight; or only `only`, by postcode alone and even when none
     // is covered.
+    // Links the open alerts to the incident as it now stands and records its version.
+    void link_current(store::write_context& w, const std::string& incident_id);
     void link_alerts(store::write_context& w, const domain::incident& target, const std::string& actor,
                      std::optional<std::int64_t> only);
     void on_incident_event(const published_event& event);

@@ -24,6 +24,11 @@ public:
     // newest timeline entry.
     static void update(write_context& w, const domain::incident& changed);
     static void add_stats(write_context& w, const std::string& id, std::int64_t contacts, std::int64_t deflected);
+    // Open surge alerts are linked to an incident after each declare or update
+    // commits; these record which version was linked, so a start re-links only
+    // what a crash left unlinked instead of re-reading every alert's contacts.
+    static void mark_alerts_linked(write_context& w, const std::string& id, std::int64_t version);
+    static std::vector<std::string> active_unlinked(write_context& w);
 
     // Reader side.
     std::optional<domain::incident> find(const std::string& id);
