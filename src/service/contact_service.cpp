@@ -5,6 +5,7 @@
 #include "outagedesk/metrics/registry.hpp"
 #include "outagedesk/service/contact_json.hpp"
 #include "outagedesk/service/errors.hpp"
+#include "outagedesk/store/customer_repository.hpp"
 #include "outagedesk/store/incident_repository.hpp"
 
 #include <nlohmann/json.hpp>
@@ -80,22 +81,13 @@ void contact_service::record(const domain::contact_fields& fields, const domain:
                              std::optional<std::string> lang, std::optional<idempotency> key, contact_done done) {
     const std::string default_agent = caller.held == domain::role::ivr ? std::string() : caller.name;
     auto made = domain::make_contact(fields, settings_.default_country_code, default_agent);
-    std::optional<domain::customer> customer;
-    if (!made.customer_id.empty()) {
-        customer = customers_.find(made.customer_id);
-    } else if (!made.phone.empty()) {
-        customer = customers_.find_by_phone(made.phone);
-        if (customer) made.customer_id = customer->id;
-    }
-    // The registry knows where a customer lives; a caller without a record
-    // is matched by the postcode they gave.
-    made.postcode = customer ? customer->postcode : domain::stated_postcode(made);
-    const auto services = customer ? customer->services : domain::service_set{};
-    std::string language = lang && !lang->empty() ? *lang : customer ? customer->language : std::string();
+    std::optional<std::string> caller_phone;
+    if (made.customer_id.empty() && !made.phone.empty()) caller_phone = customers_.normalise_phone(made.phone);
+    std::string language = lang ? *lang : std::string();
     auto& logged = *logged_.at(static_cast<std::size_t>(made.channel));
     auto result = std::make_shared<contact_result>();
     db_.submit(
-        [this, made, services, language, actor = caller.name, key, result, &logged](store::write_context& w) mutable {
+        [this, made, caller_phone, language, actor = caller.name, key, result, &logged](store::write_context& w) mutable {
             if (key) {
                 if (auto earlier = store::idempotency_keys::find(w, actor, key->key, record_route)) {
                     if (earlier->request_hash != key->request_hash)
@@ -110,6 +102,20 @@ void contact_service::record(const domain::contact_fields& fields, const domain:
                     return;
                 }
             }
+            // Looked up here rather than before the write: the writer's page
+            // cache is warm, a reader's is dropped after each of its commits.
+            std::optional<domain::customer> customer;
+            if (!made.customer_id.empty()) {
+                customer = store::customer_repository::find(w, made.customer_id);
+            } else if (caller_phone) {
+                customer = store::customer_repository::find_by_phone(w, *caller_phone);
+                if (customer) made.customer_id = customer->id;
+            }
+            // The registry knows where a customer lives; a caller without a
+            // record is matched by the postcode they gave.
+            made.postcode = customer ? customer->postcode : domain::stated_postcode(made);
+            const auto services = customer ? customer->services : domain::service_set{};
+            if (language.empty() && customer) language = customer->language;
             const auto now = clock_();
             made.created_at = now;
             // The snapshot the writer swapped in after its last commit: exactly

@@ -28,9 +28,8 @@ domain::customer read_row(const statement& row) {
     return c;
 }
 
-std::optional<domain::customer> find_one(database& db, const std::string& where, const std::string& value) {
-    auto reader = db.read();
-    auto& query = reader->cached(std::string(select_columns) + where);
+std::optional<domain::customer> find_one(connection& db, const std::string& where, const std::string& value) {
+    auto& query = db.cached(std::string(select_columns) + where);
     query.bind(1, value);
     std::optional<domain::customer> found;
     if (query.step()) found = read_row(query);
@@ -150,7 +149,11 @@ bool customer_repository::upsert(write_context& w, const domain::customer& c, co
 }
 
 std::optional<domain::customer> customer_repository::find(const std::string& id) {
-    return find_one(db_, "WHERE id = ?1", id);
+    return find_one(*db_.read(), "WHERE id = ?1", id);
+}
+
+std::optional<domain::customer> customer_repository::find(write_context& w, const std::string& id) {
+    return find_one(w.db(), "WHERE id = ?1", id);
 }
 
 std::int64_t customer_repository::count_affected(const std::vector<domain::area_expression>& areas,
@@ -244,7 +247,11 @@ std::int64_t customer_repository::for_each_affected(const std::vector<domain::ar
 }
 
 std::optional<domain::customer> customer_repository::find_by_phone(const std::string& e164) {
-    return find_one(db_, "WHERE phone = ?1 LIMIT 1", e164);
+    return find_one(*db_.read(), "WHERE phone = ?1 LIMIT 1", e164);
+}
+
+std::optional<domain::customer> customer_repository::find_by_phone(write_context& w, const std::string& e164) {
+    return find_one(w.db(), "WHERE phone = ?1 LIMIT 1", e164);
 }
 
 }  // namespace outagedesk::store

@@ -33,6 +33,10 @@ public:
 
     std::optional<domain::customer> find(const std::string& id);
     std::optional<domain::customer> find_by_phone(const std::string& e164);
+    // The same, inside a write: the writer's page cache survives its own
+    // commits, while a reader's is dropped after every commit of the writer.
+    static std::optional<domain::customer> find(write_context& w, const std::string& id);
+    static std::optional<domain::customer> find_by_phone(write_context& w, const std::string& e164);
 
     // The same customers' full rows, in id order, read in batches of short
     // reads, so a million of them never sit in memory together and no read is
