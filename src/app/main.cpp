@@ -203,11 +203,6 @@ int serve(const command_line& cl) {
     incidents.add_event_sink([&hub](const service::published_event& event) { hub.publish(event); });
     service::alert_service alerts(db, settings, incidents, clock);
     service::contact_service contacts(db, settings, incidents, customers, alerts, clock, metrics);
-    std::atomic<std::size_t> next_answering_context{0};
-    contacts.complete_on([&contexts, &next_answering_context](std::function<void()> answer) {
-        auto& context = *contexts[next_answering_context.fetch_add(1, std::memory_order_relaxed) % contexts.size()];
-        boost::asio::post(context, std::move(answer));
-    });
     service::callback_service callbacks(db, clock, io, metrics);
     alerts.add_event_sink([&hub](const service::published_event& event) { hub.publish(event); });
     callbacks.add_event_sink([&hub](const service::published_event& event) { hub.publish(event); });

@@ -148,10 +148,7 @@ void contact_service::record(const domain::contact_fields& fields, const domain:
             w.after_commit([&logged] { logged.add(); });
             result->contact = std::move(made);
         },
-        [result, done, elsewhere = complete_on_](std::exception_ptr error) {
-            if (elsewhere) elsewhere([result, done, error] { done(error, *result); });
-            else done(error, *result);
-        });
+        [result, done](std::exception_ptr error) { done(error, *result); });
 }
 
 std::vector<domain::contact> contact_service::for_incident(const std::string& incident_id, std::size_t limit) {

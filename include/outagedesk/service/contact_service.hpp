@@ -61,19 +61,14 @@ public:
     contact_service(store::database& db, const config::settings& settings, incident_service& incidents,
                     customer_service& customers, alert_service& alerts, clock_fn clock, metrics::registry& metrics);
 
-    // Where the answer to a recorded contact is built: by default on the
-    // writer thread that committed it; the server hands it to its I/O
-    // threads instead, so the single writer spends its time only on writes.
-    using run_elsewhere_fn = std::function<void(std::function<void()>)>;
-    void complete_on(run_elsewhere_fn run) { complete_on_ = std::move(run); }
-
     // Records the resolution lists a crash may have missed and starts
     // listening for resolved incidents. Call before serving.
     void start();
 
-    // Validates (throws invalid_input naming the field), finds the customer
-    // by id or phone, and queues the write. `lang` picks the script's language
-    // (default: the customer's, else the server's).
+    // Validates (throws invalid_input naming the field) and queues the write,
+    // which finds the customer by id or phone. `lang` picks the script's
+    // language (default: the customer's, else the server's). `done` runs on
+    // the store's flushing thread once the contact is on disk.
     void record(const domain::contact_fields& fields, const domain::principal& caller, std::optional<std::string> lang,
                 std::optional<idempotency> key, contact_done done);
 
@@ -87,7 +82,6 @@ public:
     std::vector<std::string> resolution_list(const std::string& incident_id) { return contacts_.resolution_list(incident_id); }
 
 private:
-    run_elsewhere_fn complete_on_;
     void on_incident_event(const published_event& event);
 
     store::database& db_;
