@@ -43,7 +43,7 @@ struct store_settings {
     std::size_t max_batch = 256;
     std::size_t reader_connections = 4;
     // Pages in the write-ahead log that start a checkpoint (on its own thread).
-    std::size_t checkpoint_pages = 2000;
+    std::size_t checkpoint_pages = 10000;
 };
 
 struct quiet_hours {
