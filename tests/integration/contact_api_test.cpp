@@ -554,6 +554,42 @@ TEST_CASE("a surge of unmatched fault contacts raises exactly one alert within a
         CHECK(d.get("/v1/alerts?status=open", d.ops).json()["items"].empty());
     }
 
+    SECTION("a start links the alerts of an incident version a crash left unlinked, and only those") {
+        const auto id = d.declare(fibre_cut({"280*"}));
+        REQUIRE(eventually([&] { return d.get("/v1/alerts?status=declared", d.ops).json()["items"].size() == 1; },
+                           std::chrono::seconds(3)));
+        REQUIRE(d.count("SELECT COUNT(*) FROM contact_incidents WHERE incident_id = '" + id + "'") == 30);
+        auto restart_after = [&](bool linked_before_the_crash) {
+            REQUIRE(d.server.stop() == 0);
+            {
+                // As if the process died between the declare's commit and the linking job's.
+                outagedesk::store::connection db(d.server.database(), outagedesk::store::connection::mode::read_write,
+                                                 5000);
+                db.exec("UPDATE alerts SET status = 'open', incident_id = NULL, closed_at = NULL, closed_by = NULL");
+                db.exec("DELETE FROM contact_incidents WHERE incident_id = '" + id + "'");
+                db.exec("UPDATE incidents SET contacts = 0, deflected = 0 WHERE id = '" + id + "'");
+                if (!linked_before_the_crash)
+                    db.exec("UPDATE incidents SET alerts_linked_version = 0 WHERE id = '" + id + "'");
+            }
+            ::setenv(outagedesk::service::clock_offset_variable, d.offset_file.c_str(), 1);
+            d.server.start();
+            ::unsetenv(outagedesk::service::clock_offset_variable);
+        };
+        // Recorded as linked: a start leaves it alone (it no longer re-reads every alert).
+        restart_after(true);
+        CHECK(d.get("/v1/alerts?status=open", d.ops).json()["items"].size() == 1);
+        CHECK(d.count("SELECT COUNT(*) FROM contact_incidents WHERE incident_id = '" + id + "'") == 0);
+        // Not recorded: the start links it, contacts and counts included.
+        restart_after(false);
+        CHECK(d.get("/v1/alerts?status=open", d.ops).json()["items"].empty());
+        auto declared = d.get("/v1/alerts?status=declared", d.ops).json()["items"];
+        REQUIRE(declared.size() == 1);
+        CHECK(declared[0]["incident_id"] == id);
+        CHECK(d.count("SELECT COUNT(*) FROM contact_incidents WHERE incident_id = '" + id + "'") == 30);
+        CHECK(d.incident(id)["stats"]["contacts"] == 30);
+        CHECK(d.count("SELECT COUNT(*) FROM incidents WHERE id = '" + id + "' AND alerts_linked_version = version") == 1);
+    }
+
     SECTION("an incident declared over the area later links the alert and its contacts") {
         d.put_customer("C-TV", {{"phone", "612000099"}, {"postcode", "08010"}, {"services", {"tv"}}});
         auto tv = d.post("/v1/contacts", d.agent, {{"channel", "voice"}, {"reason", "no_service"}, {"customer_id", "C-TV"}});
