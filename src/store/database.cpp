@@ -219,7 +219,7 @@ int database::on_log_commit(void* self, sqlite3* handle, const char*, int frames
     const auto threshold = static_cast<std::int64_t>(db.settings_.checkpoint_pages);
     bool finish_here = false;
     {
-        std::lock_guard lock(db.checkpoint_mutex_);
+        std::unique_lock lock(db.checkpoint_mutex_);
         if (frames < db.log_pages_seen_) {  // the log started over
             ++db.log_generation_;
             db.log_copied_ = 0;
@@ -232,6 +232,12 @@ int database::on_log_commit(void* self, sqlite3* handle, const char*, int frames
         const bool nearly_done = frames - db.log_copied_ <= threshold / 4;
         const bool far_behind = frames >= threshold * 8;
         if (!db.checkpoint_running_ && (nearly_done || far_behind)) {
+            finish_here = true;
+        } else if (far_behind) {
+            // The checkpointer is not keeping up (starved of CPU or disk):
+            // the writer waits for its round and then copies the rest, so
+            // the log stays bounded whatever the machine is doing.
+            db.checkpoint_finished_.wait(lock, [&db] { return !db.checkpoint_running_; });
             finish_here = true;
         } else if (!db.checkpoint_running_) {
             db.checkpoint_due_ = true;
@@ -278,9 +284,12 @@ void database::run_checkpointer() {
             generation = log_generation_;
         }
         const auto copied = checkpoint(checkpoint_db_->handle());
-        std::lock_guard lock(checkpoint_mutex_);
-        checkpoint_running_ = false;
-        if (copied && generation == log_generation_) log_copied_ = *copied;
+        {
+            std::lock_guard lock(checkpoint_mutex_);
+            checkpoint_running_ = false;
+            if (copied && generation == log_generation_) log_copied_ = *copied;
+        }
+        checkpoint_finished_.notify_all();
     }
 }
 

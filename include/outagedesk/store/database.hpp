@@ -175,6 +175,7 @@ private:
     std::unique_ptr<connection> checkpoint_db_;
     std::mutex checkpoint_mutex_;
     std::condition_variable checkpoint_wanted_;
+    std::condition_variable checkpoint_finished_;  // the checkpointer's round ended
     bool checkpoint_due_ = false;
     bool checkpoint_running_ = false;
     bool checkpointer_stopping_ = false;
