@@ -1,6 +1,8 @@
 #include "outagedesk/store/notification_repository.hpp"
 
 #include <stdexcept>
+#include <string_view>
+#include <tuple>
 
 namespace outagedesk::store {
 
@@ -30,6 +32,56 @@ void add_count(notification_counts& counts, const std::string& state, std::int64
     else if (state == "held") counts.held += n;
 }
 
+// Steps through every row of `query`, then resets it (also when `each` throws).
+template <typename Fn>
+void for_each_row(statement& query, Fn each) {
+    try {
+        while (query.step()) each(query);
+    } catch (...) {
+        query.reset();
+        throw;
+    }
+    query.reset();
+}
+
+// What one write did to the outbox counts, applied in the same transaction.
+class tally_changes {
+public:
+    void add(const std::string& incident_id, std::string_view kind, std::string_view state, std::int64_t n) {
+        if (n != 0) changes_[{incident_id, std::string(kind), std::string(state)}] += n;
+    }
+    // One message of (incident, kind) moved from one state to another.
+    void move(const std::string& incident_id, std::string_view kind, std::string_view from, std::string_view to) {
+        if (from == to) return;
+        add(incident_id, kind, from, -1);
+        add(incident_id, kind, to, 1);
+    }
+    void apply(write_context& w) const {
+        auto& upsert = w.db().cached(
+            "INSERT INTO notification_tallies (incident_id, kind, state, n) VALUES (?1, ?2, ?3, ?4) "
+            "ON CONFLICT (incident_id, kind, state) DO UPDATE SET n = n + excluded.n");
+        for (const auto& [key, n] : changes_) {
+            if (n == 0) continue;
+            const auto& [incident_id, kind, state] = key;
+            upsert.bind(1, incident_id).bind(2, kind).bind(3, state).bind(4, n).run();
+        }
+    }
+
+private:
+    std::map<std::tuple<std::string, std::string, std::string>, std::int64_t> changes_;
+};
+
+const char* state_after(delivery_outcome::result what) {
+    using result = delivery_outcome::result;
+    switch (what) {
+        case result::sent: return "sent";
+        case result::failed: return "failed";
+        case result::hold: return "held";
+        case result::retry: return "queued";
+    }
+    return "queued";
+}
+
 }  // namespace
 
 std::int64_t notification_repository::enqueue(write_context& w, const std::vector<outbox_entry>& entries,
@@ -38,6 +90,7 @@ std::int64_t notification_repository::enqueue(write_context& w, const std::vecto
         "INSERT OR IGNORE INTO notifications (incident_id, customer_id, kind, channel, recipient, body, critical, state, "
         "idempotency_key, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
     std::int64_t added = 0;
+    tally_changes tallies;
     for (const auto& e : entries) {
         insert.bind(1, e.incident_id)
             .bind(2, non_empty(e.customer_id))
@@ -50,8 +103,11 @@ std::int64_t notification_repository::enqueue(write_context& w, const std::vecto
             .bind(9, e.key)
             .bind(10, at)
             .run();
-        added += w.db().changes();
+        if (w.db().changes() == 0) continue;
+        ++added;
+        tallies.add(e.incident_id, domain::notice_kind_name(e.kind), e.held ? "held" : "queued", 1);
     }
+    tallies.apply(w);
     return added;
 }
 
@@ -96,7 +152,8 @@ std::int64_t notification_repository::enqueue_customers(write_context& w, const 
         "CASE c.preferred_channel WHEN 'sms' THEN ?3 ELSE ?4 END, ?5, "
         "CASE WHEN c.preferred_channel = 'sms' AND ?6 THEN 'held' ELSE 'queued' END, ?7 || c.id || ?8, ?9 "
         "FROM json_each(?10) AS j CROSS JOIN customers AS c ON c.rowid = j.value "
-        "WHERE c.consent <> 0 AND (CASE c.preferred_channel WHEN 'sms' THEN ?3 WHEN 'email' THEN ?4 END) IS NOT NULL");
+        "WHERE c.consent <> 0 AND (CASE c.preferred_channel WHEN 'sms' THEN ?3 WHEN 'email' THEN ?4 END) IS NOT NULL "
+        "RETURNING state = 'held'");
     insert.bind(1, notice.incident_id)
         .bind(2, domain::notice_kind_name(notice.kind))
         .bind(3, sms_text)
@@ -106,13 +163,31 @@ std::int64_t notification_repository::enqueue_customers(write_context& w, const 
         .bind(7, notice.key_prefix)
         .bind(8, notice.key_suffix)
         .bind(9, at)
-        .bind(10, refs)
-        .run();
-    return w.db().changes();
+        .bind(10, refs);
+    std::int64_t held = 0;
+    std::int64_t queued = 0;
+    for_each_row(insert, [&](const statement& row) { ++(row.get_int64(0) != 0 ? held : queued); });
+    const auto kind = domain::notice_kind_name(notice.kind);
+    tally_changes tallies;
+    tallies.add(notice.incident_id, kind, "held", held);
+    tallies.add(notice.incident_id, kind, "queued", queued);
+    tallies.apply(w);
+    return held + queued;
 }
 
 void notification_repository::record(write_context& w, const delivery_outcome& o, const std::string& at) {
     using result = delivery_outcome::result;
+    // Each UPDATE names the kind of the message it moved out of 'queued' (no
+    // row: it was not queued, and nothing changed).
+    std::optional<std::string> moved_kind;
+    auto moved = [&](statement& update) {
+        for_each_row(update, [&](const statement& row) { moved_kind = row.get_text(0); });
+        if (!moved_kind) return false;
+        tally_changes tallies;
+        tallies.move(o.incident_id, *moved_kind, "queued", state_after(o.what));
+        tallies.apply(w);
+        return true;
+    };
     if (o.what == result::sent) {
         // Counted once per recipient: look before this message joins the sent ones.
         auto& reached = o.customer_id.empty()
@@ -127,52 +202,63 @@ void notification_repository::record(write_context& w, const delivery_outcome& o
             reached.bind(2, o.customer_id);
         const bool known = reached.step();
         reached.reset();
-        w.db()
-            .cached("UPDATE notifications SET state = 'sent', attempts = attempts + 1, last_status = ?2, last_error = NULL, "
-                    "sent_at = ?3, updated_at = ?3 WHERE id = ?1 AND state = 'queued'")
-            .bind(1, o.id)
-            .bind(2, o.status)
-            .bind(3, at)
-            .run();
-        if (w.db().changes() > 0 && !known)
+        auto& update = w.db()
+                           .cached("UPDATE notifications SET state = 'sent', attempts = attempts + 1, last_status = ?2, "
+                                   "last_error = NULL, sent_at = ?3, updated_at = ?3 WHERE id = ?1 AND state = 'queued' "
+                                   "RETURNING kind")
+                           .bind(1, o.id)
+                           .bind(2, o.status)
+                           .bind(3, at);
+        if (moved(update) && !known)
             w.db().cached("UPDATE incidents SET notified = notified + 1 WHERE id = ?1").bind(1, o.incident_id).run();
         return;
     }
     if (o.what == result::hold) {
-        w.db()
-            .cached("UPDATE notifications SET state = 'held', next_attempt_ms = 0, updated_at = ?2 WHERE id = ?1 AND state = 'queued'")
-            .bind(1, o.id)
-            .bind(2, at)
-            .run();
+        moved(w.db()
+                  .cached("UPDATE notifications SET state = 'held', next_attempt_ms = 0, updated_at = ?2 "
+                          "WHERE id = ?1 AND state = 'queued' RETURNING kind")
+                  .bind(1, o.id)
+                  .bind(2, at));
         return;
     }
-    w.db()
-        .cached("UPDATE notifications SET state = ?2, attempts = attempts + 1, next_attempt_ms = ?3, last_status = ?4, "
-                "last_error = ?5, updated_at = ?6 WHERE id = ?1 AND state = 'queued'")
-        .bind(1, o.id)
-        .bind(2, o.what == result::failed ? "failed" : "queued")
-        .bind(3, o.next_attempt_ms)
-        .bind(4, o.status)
-        .bind(5, o.error)
-        .bind(6, at)
-        .run();
+    moved(w.db()
+              .cached("UPDATE notifications SET state = ?2, attempts = attempts + 1, next_attempt_ms = ?3, last_status = ?4, "
+                      "last_error = ?5, updated_at = ?6 WHERE id = ?1 AND state = 'queued' RETURNING kind")
+              .bind(1, o.id)
+              .bind(2, state_after(o.what))
+              .bind(3, o.next_attempt_ms)
+              .bind(4, o.status)
+              .bind(5, o.error)
+              .bind(6, at));
 }
 
+namespace {
+// Runs an UPDATE that moves messages from one state to another and returns
+// (incident_id, kind) of each moved row; keeps the counts and says how many moved.
+std::int64_t move_all(write_context& w, statement& update, std::string_view from, std::string_view to) {
+    std::int64_t moved = 0;
+    tally_changes tallies;
+    for_each_row(update, [&](const statement& row) {
+        tallies.move(row.get_text(0), row.get_text(1), from, to);
+        ++moved;
+    });
+    tallies.apply(w);
+    return moved;
+}
+}  // namespace
+
 std::int64_t notification_repository::hold_quiet_sms(write_context& w, const std::string& at) {
-    w.db()
-        .cached("UPDATE notifications SET state = 'held', next_attempt_ms = 0, updated_at = ?1 "
-                "WHERE state = 'queued' AND channel = 'sms' AND critical = 0")
-        .bind(1, at)
-        .run();
-    return w.db().changes();
+    auto& update = w.db().cached(
+        "UPDATE notifications SET state = 'held', next_attempt_ms = 0, updated_at = ?1 "
+        "WHERE state = 'queued' AND channel = 'sms' AND critical = 0 RETURNING incident_id, kind");
+    return move_all(w, update.bind(1, at), "queued", "held");
 }
 
 std::int64_t notification_repository::release_held(write_context& w, const std::string& at) {
-    w.db()
-        .cached("UPDATE notifications SET state = 'queued', next_attempt_ms = 0, updated_at = ?1 WHERE state = 'held'")
-        .bind(1, at)
-        .run();
-    return w.db().changes();
+    auto& update = w.db().cached(
+        "UPDATE notifications SET state = 'queued', next_attempt_ms = 0, updated_at = ?1 WHERE state = 'held' "
+        "RETURNING incident_id, kind");
+    return move_all(w, update.bind(1, at), "held", "queued");
 }
 
 void notification_repository::save_compensations(write_context& w, const std::string& incident_id,
@@ -233,8 +319,7 @@ notification_counts notification_repository::counts(const std::string& incident_
 
 std::map<std::string, notification_counts> notification_repository::counts_by_kind(const std::string& incident_id) {
     auto reader = db_.read();
-    auto& query = reader->cached(
-        "SELECT kind, state, COUNT(*) FROM notifications WHERE incident_id = ?1 GROUP BY state, kind");
+    auto& query = reader->cached("SELECT kind, state, n FROM notification_tallies WHERE incident_id = ?1");
     query.bind(1, incident_id);
     std::map<std::string, notification_counts> out;
     while (query.step()) add_count(out[query.get_text(0)], query.get_text(1), query.get_int64(2));

@@ -190,3 +190,190 @@ TEST_CASE("migration 6 keeps the outbox's messages and bodies and marks ETA roun
     CHECK_THROWS(db.exec("INSERT INTO notifications (incident_id, kind, channel, recipient, body, state, idempotency_key, "
                          "created_at) VALUES ('INC-1', 'declared', 'sms', 'x', 'b', 'queued', 'INC-1:C1:eta_changed', 'now')"));
 }
+
+namespace {
+
+// The outbox counted row by row: what the kept counts must always equal.
+std::map<std::string, store::notification_counts> counted(store::database& db, const std::string& incident_id) {
+    std::map<std::string, store::notification_counts> out;
+    auto reader = db.read();
+    store::statement query(reader->handle(),
+                           "SELECT kind, state, COUNT(*) FROM notifications WHERE incident_id = ?1 GROUP BY kind, state");
+    query.bind(1, incident_id);
+    while (query.step()) {
+        auto& c = out[query.get_text(0)];
+        const auto state = query.get_text(1);
+        const auto n = query.get_int64(2);
+        (state == "queued" ? c.queued : state == "sent" ? c.sent : state == "failed" ? c.failed : c.held) += n;
+    }
+    return out;
+}
+
+bool same(const std::map<std::string, store::notification_counts>& a,
+          const std::map<std::string, store::notification_counts>& b) {
+    auto non_empty = [](const std::map<std::string, store::notification_counts>& m) {
+        std::map<std::string, std::vector<std::int64_t>> out;
+        for (const auto& [kind, c] : m)
+            if (c.queued || c.sent || c.failed || c.held) out[kind] = {c.queued, c.sent, c.failed, c.held};
+        return out;
+    };
+    return non_empty(a) == non_empty(b);
+}
+
+store::outbox_entry entry(const std::string& incident_id, const std::string& customer_id, domain::notice_kind kind,
+                          bool held) {
+    store::outbox_entry e;
+    e.incident_id = incident_id;
+    e.customer_id = customer_id;
+    e.kind = kind;
+    e.channel = "sms";
+    e.recipient = "+3460000" + customer_id;
+    e.body = "Avería";
+    e.held = held;
+    e.key = domain::notice_key(incident_id, customer_id, kind);
+    return e;
+}
+
+}  // namespace
+
+TEST_CASE("the outbox counts follow every write that adds a message or moves one between states",
+          "[store][notifications]") {
+    test::temp_dir dir;
+    metrics::registry metrics;
+    config::store_settings settings;
+    store::database db(dir.path() / "t.db", settings, metrics);
+    store::notification_repository notes(db);
+    using domain::contact_preference;
+    using domain::notice_kind;
+    const domain::service_set broadband{domain::service::broadband};
+    db.write_sync([&](store::write_context& w) {
+        for (const auto& c : {customer("C1", "28001", contact_preference::sms, broadband),
+                              customer("C2", "28001", contact_preference::sms, broadband),
+                              customer("C3", "28001", contact_preference::email, broadband),
+                              customer("C4", "28001", contact_preference::none, broadband)})
+            store::customer_repository::upsert(w, c, "2026-01-01T00:00:00Z");
+    });
+    store::customer_repository customers(db);
+    const auto found = customers.affected(domain::parse_areas({"28001"}), broadband);
+    std::vector<std::int64_t> refs;
+    for (const auto& c : found.customers) refs.push_back(c.ref);
+    REQUIRE(refs.size() == 4);
+
+    auto check_counts = [&](const char* step) {
+        INFO(step);
+        for (const auto* id : {"INC-1", "INC-2"}) {
+            INFO(id);
+            CHECK(same(notes.counts_by_kind(id), counted(db, id)));
+        }
+    };
+    store::customer_notice notice;
+    notice.incident_id = "INC-1";
+    notice.kind = notice_kind::declared;
+    notice.key_prefix = "INC-1:";
+    notice.key_suffix = ":declared";
+    notice.hold_sms = true;
+    db.write_sync([&](store::write_context& w) {
+        const auto sms = store::notification_repository::save_text(w, "INC-1", "Avería");
+        const auto email = store::notification_repository::save_text(w, "INC-1", "Estimado cliente");
+        CHECK(store::notification_repository::enqueue_customers(w, notice, sms, email, refs, "2026-01-01T00:00:00Z") == 3);
+        // Again: every key is taken, nothing counts twice.
+        CHECK(store::notification_repository::enqueue_customers(w, notice, sms, email, refs, "2026-01-01T00:00:00Z") == 0);
+    });
+    auto kinds = notes.counts_by_kind("INC-1");
+    CHECK(kinds["declared"].held == 2);  // C1 and C2 by SMS in quiet hours
+    CHECK(kinds["declared"].queued == 1);  // C3 by email
+    check_counts("customer notices");
+
+    db.write_sync([&](store::write_context& w) {
+        const std::vector<store::outbox_entry> entries{
+            entry("INC-2", "C1", notice_kind::resolved, false), entry("INC-2", "C2", notice_kind::resolved, false),
+            entry("INC-2", "C3", notice_kind::resolved, false), entry("INC-2", "C4", notice_kind::resolved, true),
+            entry("INC-2", "C1", notice_kind::resolved, false)};  // the same key as the first
+        CHECK(store::notification_repository::enqueue(w, entries, "2026-01-01T00:00:00Z") == 4);
+    });
+    CHECK(notes.counts("INC-2").queued == 3);
+    CHECK(notes.counts("INC-2").held == 1);
+    check_counts("entries");
+
+    // One outcome of each kind for INC-2's three queued messages and one
+    // for a message no longer queued (it changes nothing).
+    auto due = notes.due(0, 10);
+    std::vector<store::outbox_message> inc2;
+    for (const auto& m : due)
+        if (m.incident_id == "INC-2") inc2.push_back(m);
+    REQUIRE(inc2.size() == 3);
+    using result = store::delivery_outcome::result;
+    auto outcome = [](const store::outbox_message& m, result what) {
+        store::delivery_outcome o;
+        o.id = m.id;
+        o.what = what;
+        o.incident_id = m.incident_id;
+        o.customer_id = m.customer_id;
+        o.recipient = m.recipient;
+        o.status = 200;
+        o.next_attempt_ms = 1000;
+        return o;
+    };
+    db.write_sync([&](store::write_context& w) {
+        store::notification_repository::record(w, outcome(inc2[0], result::sent), "2026-01-01T00:01:00Z");
+        store::notification_repository::record(w, outcome(inc2[1], result::failed), "2026-01-01T00:01:00Z");
+        store::notification_repository::record(w, outcome(inc2[2], result::retry), "2026-01-01T00:01:00Z");
+        store::notification_repository::record(w, outcome(inc2[0], result::failed), "2026-01-01T00:01:00Z");
+    });
+    const auto after = notes.counts("INC-2");
+    CHECK(after.sent == 1);
+    CHECK(after.failed == 1);
+    CHECK(after.queued == 1);
+    CHECK(after.held == 1);
+    check_counts("outcomes");
+    db.write_sync([&](store::write_context& w) {
+        store::notification_repository::record(w, outcome(inc2[2], result::hold), "2026-01-01T00:02:00Z");
+    });
+    CHECK(notes.counts("INC-2").held == 2);
+    check_counts("held by the gateway");
+
+    std::int64_t released = 0;
+    db.write_sync([&](store::write_context& w) {
+        released = store::notification_repository::release_held(w, "2026-01-01T08:00:00Z");
+    });
+    CHECK(released == 4);  // two of INC-1, two of INC-2
+    CHECK(notes.counts("INC-1").held == 0);
+    CHECK(notes.counts("INC-1").queued == 3);
+    check_counts("quiet hours over");
+    std::int64_t held = 0;
+    db.write_sync([&](store::write_context& w) { held = store::notification_repository::hold_quiet_sms(w, "2026-01-01T22:00:00Z"); });
+    CHECK(held == 4);  // the SMS: C1 and C2 of INC-1; C4 and the retried C3 of INC-2
+    check_counts("quiet hours again");
+}
+
+TEST_CASE("migration 9 counts the outbox already there", "[store][notifications]") {
+    test::temp_dir dir;
+    store::connection db(dir.path() / "m9.db", store::connection::mode::read_write, 1000);
+    store::schema_version(db);
+    for (const auto& m : store::all_migrations()) {
+        if (m.version > 8) break;
+        db.exec(m.sql);
+        store::statement record(db.handle(), "INSERT INTO schema_migrations (version, name) VALUES (?1, ?2)");
+        record.bind(1, m.version).bind(2, m.name).run();
+    }
+    int n = 0;
+    for (const auto* state : {"queued", "queued", "sent", "held", "failed", "queued"}) {
+        const auto key = "INC-1:C" + std::to_string(++n) + ":declared";
+        db.exec(std::string("INSERT INTO notifications (incident_id, customer_id, kind, channel, recipient, body, state, "
+                            "idempotency_key, created_at, updated_at) VALUES ('INC-1', 'C', 'declared', 'sms', 'x', 'b', '") +
+                state + "', '" + key + "', 'now', 'now')");
+    }
+    db.exec("INSERT INTO notifications (incident_id, customer_id, kind, channel, recipient, body, state, "
+            "idempotency_key, created_at, updated_at) VALUES ('INC-2', 'C', 'resolved', 'email', 'x', 'b', 'sent', "
+            "'INC-2:C:resolved', 'now', 'now')");
+    CHECK(store::migrate(db) == static_cast<int>(store::all_migrations().size()) - 8);
+    store::statement tallies(db.handle(),
+                             "SELECT incident_id || '/' || kind || '/' || state, n FROM notification_tallies");
+    std::map<std::string, std::int64_t> found;
+    while (tallies.step()) found[tallies.get_text(0)] = tallies.get_int64(1);
+    CHECK(found == std::map<std::string, std::int64_t>{{"INC-1/declared/queued", 3},
+                                                       {"INC-1/declared/sent", 1},
+                                                       {"INC-1/declared/held", 1},
+                                                       {"INC-1/declared/failed", 1},
+                                                       {"INC-2/resolved/sent", 1}});
+}
