@@ -3,6 +3,7 @@
 #include "outagedesk/config/config.hpp"
 #include "outagedesk/domain/errors.hpp"
 #include "outagedesk/domain/role.hpp"
+#include "outagedesk/logging/batched_sink.hpp"
 #include "outagedesk/http/api_routes.hpp"
 #include "outagedesk/http/contact_routes.hpp"
 #include "outagedesk/http/notification_routes.hpp"
@@ -42,6 +43,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <spdlog/async.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
+#include <unistd.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -138,12 +140,21 @@ enum class log_mode { synchronous, asynchronous };
 // The server logs every request; writing each line to stderr on the request's
 // own thread serialised the I/O threads on the sink's lock. Its logger hands
 // formatted lines to one background thread instead, and blocks (never drops)
-// when that falls 32k lines behind. The CLI commands log synchronously.
+// when that falls 32k lines behind; that thread writes them in batches
+// (logging::batched_sink) unless stderr is a terminal, which gets colours.
+// The CLI commands log synchronously.
 void setup_logging(const config::settings& settings, log_mode mode = log_mode::synchronous) {
     std::shared_ptr<spdlog::logger> logger;
     if (mode == log_mode::asynchronous) {
         spdlog::init_thread_pool(32768, 1);
-        auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+        std::shared_ptr<spdlog::sinks::sink> sink;
+        if (::isatty(STDERR_FILENO)) {
+            sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+        } else {
+            // Only the pool's own thread writes through the sink, so the pool outlives every call.
+            auto* pool = spdlog::thread_pool().get();
+            sink = std::make_shared<logging::batched_sink>(STDERR_FILENO, [pool] { return pool->queue_size(); });
+        }
         logger = std::make_shared<spdlog::async_logger>("outagedesk", sink, spdlog::thread_pool(),
                                                         spdlog::async_overflow_policy::block);
         spdlog::register_logger(logger);
