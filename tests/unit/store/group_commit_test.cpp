@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <mutex>
+
 #include <atomic>
 #include <future>
 #include <thread>
@@ -141,6 +143,9 @@ TEST_CASE("checkpoints beside the writer keep the log from growing under sustain
     // About 3,000 pages of log in all: thirty times the threshold.
     constexpr int jobs = 6000;
     std::atomic<int> committed{0};
+    std::atomic<int> answered{0};
+    std::mutex first_error_mutex;
+    std::string first_error;
     std::promise<void> all_done;
     for (int n = 0; n < jobs; ++n) {
         for (;;) {
@@ -149,7 +154,17 @@ TEST_CASE("checkpoints beside the writer keep the log from growing under sustain
                               w.db().cached("INSERT INTO t VALUES (?1, zeroblob(2000))").bind(1, n).run();
                           },
                           [&](std::exception_ptr error) {
-                              if (!error && ++committed == jobs) all_done.set_value();
+                              if (!error) {
+                                  ++committed;
+                              } else {
+                                  std::lock_guard lock(first_error_mutex);
+                                  try {
+                                      std::rethrow_exception(error);
+                                  } catch (const std::exception& e) {
+                                      if (first_error.empty()) first_error = e.what();
+                                  }
+                              }
+                              if (++answered == jobs) all_done.set_value();
                           });
                 break;
             } catch (const store::store_overloaded&) {
@@ -158,6 +173,7 @@ TEST_CASE("checkpoints beside the writer keep the log from growing under sustain
         }
     }
     all_done.get_future().wait();
+    INFO("first failure: " << first_error);
     CHECK(committed == jobs);
     CHECK(metrics.get_histogram("outagedesk_checkpoint_seconds", "").count() > 0);
     // The log started over along the way instead of holding every page written.
