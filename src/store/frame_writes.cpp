@@ -14,17 +14,30 @@ namespace outagedesk::store {
 
 namespace {
 constexpr int frame_header_size = 24;  // WAL_FRAME_HDRSIZE in SQLite's wal.c
+constexpr int log_header_size = 32;    // WAL_HDRSIZE: written at offset 0 when the log (re)starts
+// The unix VFS writes at most 0x1ffff bytes per call (it masks the count and
+// reports anything longer as a full disk), so what is gathered stays below.
+constexpr std::size_t pending_limit = 0x1ffff;
 
 sqlite3_vfs* base_vfs = nullptr;
 std::atomic<std::uint64_t> whole_frames{0};
+std::atomic<std::uint64_t> log_writes{0};
 
 // What the VFS keeps per open log, placed after the base VFS's own file
 // object, so a file that is not a log is the base VFS's file unchanged.
 struct log_state {
     const sqlite3_io_methods* base_methods = nullptr;
-    std::vector<unsigned char> buffer;  // the held header, then header + page
-    sqlite3_int64 held_offset = 0;
-    bool holding = false;
+    // Bytes for the log at `pending_offset`: whole frames, then possibly a
+    // header whose page has not come yet.
+    std::vector<unsigned char> pending;
+    sqlite3_int64 pending_offset = 0;
+    bool header_last = false;    // the last 24 pending bytes are a header
+    bool commit_header = false;  // ... of a transaction's commit frame
+    // Where the next frame appended to the log goes. Only a header written
+    // there starts a frame that SQLite completes with its page at once; a
+    // header rewritten earlier in the log (new checksums after a page of the
+    // transaction was overwritten) must not wait for a page that never comes.
+    sqlite3_int64 log_end = 0;
 };
 
 int base_file_size() { return (base_vfs->szOsFile + 15) / 16 * 16; }
@@ -35,37 +48,63 @@ log_state& state_of(sqlite3_file* file) {
 
 int write_held(sqlite3_file* file) {
     auto& s = state_of(file);
-    if (!s.holding) return SQLITE_OK;
-    s.holding = false;
-    return s.base_methods->xWrite(file, s.buffer.data(), frame_header_size, s.held_offset);
+    if (s.pending.empty()) return SQLITE_OK;
+    log_writes.fetch_add(1, std::memory_order_relaxed);
+    const int rc = s.base_methods->xWrite(file, s.pending.data(), static_cast<int>(s.pending.size()), s.pending_offset);
+    s.pending.clear();
+    s.header_last = false;
+    return rc;
+}
+
+// A frame's header names the database size after the commit in bytes 4–7,
+// and zero for every frame but a transaction's last.
+bool is_commit_header(const unsigned char* header) { return (header[4] | header[5] | header[6] | header[7]) != 0; }
+
+bool append(log_state& s, const void* data, int amount) {
+    if (s.pending.size() + static_cast<std::size_t>(amount) > pending_limit) return false;
+    try {
+        if (s.pending.capacity() == 0) s.pending.reserve(pending_limit);
+        const auto* bytes = static_cast<const unsigned char*>(data);
+        s.pending.insert(s.pending.end(), bytes, bytes + amount);
+        return true;
+    } catch (const std::bad_alloc&) {
+        return false;
+    }
 }
 
 int log_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset) {
     auto& s = state_of(file);
-    if (s.holding && offset == s.held_offset + frame_header_size) {
-        s.holding = false;
-        try {
-            s.buffer.resize(static_cast<std::size_t>(frame_header_size + amount));
-        } catch (const std::bad_alloc&) {
-            if (int rc = s.base_methods->xWrite(file, s.buffer.data(), frame_header_size, s.held_offset); rc != SQLITE_OK)
-                return rc;
-            return s.base_methods->xWrite(file, data, amount, offset);
+    if (offset == 0 && amount == log_header_size) s.log_end = 0;  // the log starts over
+    const auto end = offset + amount;
+    const bool appends = offset >= s.log_end;
+    if (appends) s.log_end = end;
+    const bool follows = !s.pending.empty() && offset == s.pending_offset + static_cast<sqlite3_int64>(s.pending.size());
+    const bool header = amount == frame_header_size;
+    if (follows && s.header_last && !header) {
+        // The page of the held header: the frame is whole. A commit frame
+        // goes out with every frame before it, so the transaction is in the
+        // log (and any error reported) before SQLite publishes it to readers.
+        if (append(s, data, amount)) {
+            s.header_last = false;
+            whole_frames.fetch_add(1, std::memory_order_relaxed);
+            if (s.commit_header) return write_held(file);
+            return SQLITE_OK;
         }
-        std::memcpy(s.buffer.data() + frame_header_size, data, static_cast<std::size_t>(amount));
-        whole_frames.fetch_add(1, std::memory_order_relaxed);
-        return s.base_methods->xWrite(file, s.buffer.data(), frame_header_size + amount, s.held_offset);
+    } else if (follows && !s.header_last && header && appends) {
+        if (append(s, data, amount)) {
+            s.header_last = true;
+            s.commit_header = is_commit_header(static_cast<const unsigned char*>(data));
+            return SQLITE_OK;
+        }
     }
     if (int rc = write_held(file); rc != SQLITE_OK) return rc;
-    if (amount == frame_header_size) {
-        try {
-            s.buffer.assign(static_cast<const unsigned char*>(data), static_cast<const unsigned char*>(data) + amount);
-        } catch (const std::bad_alloc&) {
-            return s.base_methods->xWrite(file, data, amount, offset);
-        }
-        s.held_offset = offset;
-        s.holding = true;
+    if (header && appends && append(s, data, amount)) {
+        s.pending_offset = offset;
+        s.header_last = true;
+        s.commit_header = is_commit_header(static_cast<const unsigned char*>(data));
         return SQLITE_OK;
     }
+    log_writes.fetch_add(1, std::memory_order_relaxed);
     return s.base_methods->xWrite(file, data, amount, offset);
 }
 
@@ -84,6 +123,7 @@ int log_read(sqlite3_file* file, void* out, int amount, sqlite3_int64 offset) {
 }
 int log_truncate(sqlite3_file* file, sqlite3_int64 size) {
     if (int rc = write_held(file); rc != SQLITE_OK) return rc;
+    if (state_of(file).log_end > size) state_of(file).log_end = size;
     return state_of(file).base_methods->xTruncate(file, size);
 }
 int log_sync(sqlite3_file* file, int flags) {
@@ -214,5 +254,7 @@ bool install_frame_write_vfs() {
 }
 
 std::uint64_t frames_written_whole() { return whole_frames.load(std::memory_order_relaxed); }
+
+std::uint64_t log_write_calls() { return log_writes.load(std::memory_order_relaxed); }
 
 }  // namespace outagedesk::store
