@@ -3,7 +3,7 @@
 #include "outagedesk/config/config.hpp"
 #include "outagedesk/domain/errors.hpp"
 #include "outagedesk/domain/role.hpp"
-#include "outagedesk/logging/batched_sink.hpp"
+#include "outagedesk/logging/thread_buffered_sink.hpp"
 #include "outagedesk/http/api_routes.hpp"
 #include "outagedesk/http/contact_routes.hpp"
 #include "outagedesk/http/notification_routes.hpp"
@@ -41,7 +41,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <spdlog/async.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <unistd.h>
 #include <spdlog/spdlog.h>
@@ -135,28 +134,18 @@ config::settings load(const command_line& cl) {
     return settings;
 }
 
-enum class log_mode { synchronous, asynchronous };
+enum class log_mode { synchronous, buffered };
 
-// The server logs every request; writing each line to stderr on the request's
-// own thread serialised the I/O threads on the sink's lock. Its logger hands
-// formatted lines to one background thread instead, and blocks (never drops)
-// when that falls 32k lines behind; that thread writes them in batches
-// (logging::batched_sink) unless stderr is a terminal, which gets colours.
-// The CLI commands log synchronously.
+// The server logs every request. Its lines are buffered by the thread that
+// logs them and written in batches by one background thread
+// (logging::thread_buffered_sink), so logging costs a request no lock wait and
+// no system call; a terminal gets colours and synchronous writes instead. The
+// CLI commands log synchronously.
 void setup_logging(const config::settings& settings, log_mode mode = log_mode::synchronous) {
     std::shared_ptr<spdlog::logger> logger;
-    if (mode == log_mode::asynchronous) {
-        spdlog::init_thread_pool(32768, 1);
-        std::shared_ptr<spdlog::sinks::sink> sink;
-        if (::isatty(STDERR_FILENO)) {
-            sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
-        } else {
-            // Only the pool's own thread writes through the sink, so the pool outlives every call.
-            auto* pool = spdlog::thread_pool().get();
-            sink = std::make_shared<logging::batched_sink>(STDERR_FILENO, [pool] { return pool->queue_size(); });
-        }
-        logger = std::make_shared<spdlog::async_logger>("outagedesk", sink, spdlog::thread_pool(),
-                                                        spdlog::async_overflow_policy::block);
+    if (mode == log_mode::buffered && !::isatty(STDERR_FILENO)) {
+        logger = std::make_shared<spdlog::logger>("outagedesk",
+                                                  std::make_shared<logging::thread_buffered_sink>(STDERR_FILENO));
         spdlog::register_logger(logger);
     } else {
         logger = spdlog::stderr_color_mt("outagedesk");
@@ -170,9 +159,9 @@ int serve(const command_line& cl) {
     only_options(cl, {"listen"});
     auto settings = load(cl);
     if (auto listen = option(cl, "listen"); !listen.empty()) settings.listen = config::parse_listen_address(listen, "--listen");
-    setup_logging(settings, log_mode::asynchronous);
-    // Drains the log queue however serve() ends, so the last lines (an error
-    // that stops the server, say) are written.
+    setup_logging(settings, log_mode::buffered);
+    // Writes the buffered log lines however serve() ends, so the last lines
+    // (an error that stops the server, say) are written.
     struct flush_logs_at_exit {
         ~flush_logs_at_exit() { spdlog::shutdown(); }
     } flush_logs;
@@ -303,7 +292,7 @@ int serve(const command_line& cl) {
         if (!stop_signalled.wait_for(lock, std::chrono::seconds(10), [&] { return finished; }))
             for (auto& context : contexts) context->stop();
         if (!stop_signalled.wait_for(lock, std::chrono::seconds(15), [&] { return stopped; })) {
-            // Straight to stderr: the async logger may be what is stuck.
+            // Straight to stderr: the log writer may be what is stuck.
             std::fprintf(stderr, "outagedesk: the stop hung for 25 s while %s; exiting without a clean stop\n",
                          stage.load());
             std::fflush(stderr);
