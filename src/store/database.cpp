@@ -340,8 +340,11 @@ database::read_lease database::read() {
         ++readers_open_;
         lock.unlock();
         try {
-            return read_lease(*this, std::make_unique<connection>(path_, connection::mode::read_only,
-                                                                   static_cast<int>(settings_.busy_timeout.count())));
+            auto opened = std::make_unique<connection>(path_, connection::mode::read_only,
+                                                       static_cast<int>(settings_.busy_timeout.count()));
+            if (settings_.reader_mmap_mib > 0)
+                opened->exec("PRAGMA mmap_size = " + std::to_string(settings_.reader_mmap_mib * 1024 * 1024));
+            return read_lease(*this, std::move(opened));
         } catch (...) {
             std::lock_guard relock(readers_mutex_);
             --readers_open_;

@@ -187,3 +187,33 @@ TEST_CASE("checkpoints beside the writer keep the log from growing under sustain
     });
     CHECK(rows == jobs);
 }
+
+TEST_CASE("readers map as much of the file as configured, and read what the writer committed", "[store]") {
+    test::temp_dir dir;
+    metrics::registry metrics;
+    for (std::size_t mib : {std::size_t{0}, std::size_t{64}}) {
+        config::store_settings settings;
+        settings.reader_mmap_mib = mib;
+        const auto path = dir.path() / ("m" + std::to_string(mib) + ".db");
+        store::database db(path, settings, metrics);
+        db.write_sync([](store::write_context& w) { w.db().exec("CREATE TABLE rows (n INTEGER PRIMARY KEY, pad BLOB)"); });
+        for (int round = 1; round <= 3; ++round) {
+            db.write_sync([](store::write_context& w) {
+                auto& insert = w.db().cached("INSERT INTO rows (pad) VALUES (zeroblob(3000))");
+                for (int i = 0; i < 500; ++i) insert.run();
+            });
+            // Copied into the file, which grows past what the readers mapped before.
+            store::connection(path, store::connection::mode::read_write, 5000).exec("PRAGMA wal_checkpoint(PASSIVE)");
+            auto reader = db.read();
+            auto& rows = reader->cached("SELECT COUNT(*), SUM(length(pad)) FROM rows");
+            REQUIRE(rows.step());
+            CHECK(rows.get_int64(0) == round * 500);
+            CHECK(rows.get_int64(1) == round * 500 * 3000);
+            rows.reset();
+            auto& mapped = reader->cached("PRAGMA mmap_size");
+            REQUIRE(mapped.step());
+            CHECK(mapped.get_int64(0) == static_cast<std::int64_t>(mib) * 1024 * 1024);
+            mapped.reset();
+        }
+    }
+}
