@@ -11,6 +11,7 @@
 #include "outagedesk/http/push_routes.hpp"
 #include "outagedesk/http/static_routes.hpp"
 #include "outagedesk/http/webhook_routes.hpp"
+#include "outagedesk/platform/thread_name.hpp"
 #include "outagedesk/push/gateway_worker.hpp"
 #include "outagedesk/push/webhook_worker.hpp"
 #include "outagedesk/http/router.hpp"
@@ -219,6 +220,7 @@ int serve(const command_line& cl) {
 
     // One thread for reports that read a whole outbox (see notification_routes.hpp).
     boost::asio::thread_pool reports(1);
+    boost::asio::post(reports, [] { platform::name_this_thread("od-reports"); });
     http::router routes([&auth](std::string_view header) { return auth.authenticate(header); }, metrics);
     routes.limit_rate(settings.http.rate_limit_per_token, settings.http.rate_burst_per_token);
     http::add_operations_routes(routes, [&db] { return db.ping(); }, metrics);
@@ -287,6 +289,7 @@ int serve(const command_line& cl) {
     // committed, so this loses no more than a crash would, and an operator's
     // stop (or a supervisor's restart) is never left waiting.
     std::thread watchdog([&] {
+        platform::name_this_thread("od-watchdog");
         std::unique_lock lock(stop_mutex);
         stop_signalled.wait(lock, [&] { return stopping || finished; });
         if (!stop_signalled.wait_for(lock, std::chrono::seconds(10), [&] { return finished; }))
@@ -314,7 +317,12 @@ int serve(const command_line& cl) {
     }};
 
     std::vector<std::thread> workers;
-    for (std::size_t i = 1; i < contexts.size(); ++i) workers.emplace_back([&context = *contexts[i]] { context.run(); });
+    for (std::size_t i = 1; i < contexts.size(); ++i)
+        workers.emplace_back([&context = *contexts[i], i] {
+            platform::name_this_thread("od-io-" + std::to_string(i));
+            context.run();
+        });
+    platform::name_this_thread("od-io-0");
     io.run();
     stage = "waiting for the other I/O threads";
     for (auto& w : workers) w.join();

@@ -1,5 +1,7 @@
 #include "outagedesk/logging/thread_buffered_sink.hpp"
 
+#include "outagedesk/platform/thread_name.hpp"
+
 #include <spdlog/pattern_formatter.h>
 
 #include <algorithm>
@@ -93,6 +95,7 @@ void thread_buffered_sink::set_formatter(std::unique_ptr<spdlog::formatter> form
 }
 
 void thread_buffered_sink::run_writer() {
+    platform::name_this_thread("od-log");
     std::unique_lock lock(wake_mutex_);
     while (!stopping_) {
         wake_.wait_for(lock, interval_, [this] { return stopping_ || wake_requested_; });

@@ -1,6 +1,7 @@
 #include "outagedesk/push/gateway_worker.hpp"
 
 #include "outagedesk/metrics/registry.hpp"
+#include "outagedesk/platform/thread_name.hpp"
 #include "outagedesk/push/http_client.hpp"
 #include "outagedesk/push/webhook_worker.hpp"
 
@@ -63,9 +64,16 @@ void gateway_worker::start() {
                      url_->port, url_->target, settings_.rate_per_second);
     else
         spdlog::info("notification sending is off (notify.gateway_url is empty); messages stay queued");
-    dispatcher_thread_ = std::thread([this] { dispatch(); });
+    dispatcher_thread_ = std::thread([this] {
+        platform::name_this_thread("od-gateway");
+        dispatch();
+    });
     if (url_)
-        for (unsigned i = 0; i < settings_.concurrency; ++i) senders_.emplace_back([this] { send_loop(); });
+        for (unsigned i = 0; i < settings_.concurrency; ++i)
+            senders_.emplace_back([this, i] {
+                platform::name_this_thread("od-send-" + std::to_string(i));
+                send_loop();
+            });
 }
 
 void gateway_worker::wake() {

@@ -3,6 +3,7 @@
 #include "outagedesk/domain/time_zone.hpp"
 #include "outagedesk/domain/url.hpp"
 #include "outagedesk/metrics/registry.hpp"
+#include "outagedesk/platform/thread_name.hpp"
 #include "outagedesk/push/event_hub.hpp"
 #include "outagedesk/push/http_client.hpp"
 
@@ -39,7 +40,12 @@ webhook_worker::webhook_worker(store::database& db, const config::webhook_settin
 
 webhook_worker::~webhook_worker() { stop(); }
 
-void webhook_worker::start() { thread_ = std::thread([this] { run(); }); }
+void webhook_worker::start() {
+    thread_ = std::thread([this] {
+        platform::name_this_thread("od-webhooks");
+        run();
+    });
+}
 
 void webhook_worker::wake() {
     {

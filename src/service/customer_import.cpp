@@ -3,6 +3,7 @@
 #include "outagedesk/domain/csv.hpp"
 #include "outagedesk/domain/errors.hpp"
 #include "outagedesk/domain/time_zone.hpp"
+#include "outagedesk/platform/thread_name.hpp"
 #include "outagedesk/store/customer_repository.hpp"
 #include "outagedesk/store/incident_repository.hpp"
 
@@ -144,7 +145,11 @@ void customer_import::run_async(std::shared_ptr<const std::string> csv, std::str
         }
         done(error, std::move(summary));
     });
-    if (!thread_.joinable()) thread_ = std::thread([this] { work(); });
+    if (!thread_.joinable())
+        thread_ = std::thread([this] {
+            platform::name_this_thread("od-import");
+            work();
+        });
     ready_.notify_one();
 }
 

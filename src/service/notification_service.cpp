@@ -2,6 +2,7 @@
 
 #include "outagedesk/domain/time_zone.hpp"
 #include "outagedesk/metrics/registry.hpp"
+#include "outagedesk/platform/thread_name.hpp"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -118,7 +119,10 @@ void notification_service::start() {
         db_.write_sync([this](store::write_context& w) { store::notification_repository::save_cursor(w, cursor_); });
     }
     incidents_.add_event_sink([this](const published_event&) { wake(); });
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        platform::name_this_thread("od-notify");
+        run();
+    });
 }
 
 void notification_service::wake() {

@@ -1,6 +1,7 @@
 #include "outagedesk/store/database.hpp"
 
 #include "outagedesk/metrics/registry.hpp"
+#include "outagedesk/platform/thread_name.hpp"
 #include "outagedesk/store/migrations.hpp"
 
 #include <sqlite3.h>
@@ -43,9 +44,18 @@ database::database(std::filesystem::path path, const config::store_settings& set
     sqlite3_wal_hook(writer_db_->handle(), &database::on_log_commit, this);
     checkpoint_db_ = std::make_unique<connection>(path_, connection::mode::read_write,
                                                   static_cast<int>(settings_.busy_timeout.count()));
-    checkpointer_thread_ = std::thread([this] { run_checkpointer(); });
-    syncer_thread_ = std::thread([this] { run_syncer(); });
-    writer_thread_ = std::thread([this] { run_writer(); });
+    checkpointer_thread_ = std::thread([this] {
+        platform::name_this_thread("od-checkpoint");
+        run_checkpointer();
+    });
+    syncer_thread_ = std::thread([this] {
+        platform::name_this_thread("od-sync");
+        run_syncer();
+    });
+    writer_thread_ = std::thread([this] {
+        platform::name_this_thread("od-writer");
+        run_writer();
+    });
 }
 
 database::~database() { stop(); }

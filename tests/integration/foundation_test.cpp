@@ -3,11 +3,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
-#include <thread>
-
+#include <filesystem>
+#include <fstream>
 #include <regex>
 #include <set>
+#include <thread>
 
 using outagedesk::test::http_client;
 using outagedesk::test::server_process;
@@ -111,4 +113,34 @@ TEST_CASE("migrate applies the schema and is a no-op the second time", "[integra
     CHECK_THAT(err, Catch::Contains("applied"));
     REQUIRE(server.cli({"migrate"}, &out, &err) == 0);
     CHECK_THAT(err, Catch::Contains("applied 0 migration(s)"));
+}
+
+TEST_CASE("the server's threads are named for what they do", "[integration]") {
+    server_process server;
+    server.start();
+    REQUIRE(server.request("GET", "/healthz").status == 200);
+    const std::set<std::string> expected{"od-io-0",   "od-io-1",   "od-writer",  "od-sync",     "od-checkpoint", "od-log",
+                                         "od-notify", "od-gateway", "od-webhooks", "od-watchdog", "od-reports"};
+    auto names = [&server] {
+        std::set<std::string> found;
+        for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(server.pid()) + "/task")) {
+            std::ifstream comm(task.path() / "comm");
+            std::string name;
+            std::getline(comm, name);
+            found.insert(name);
+        }
+        return found;
+    };
+    // The reports thread names itself in its first job: give it a moment.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    auto found = names();
+    while (!std::includes(found.begin(), found.end(), expected.begin(), expected.end()) &&
+           std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        found = names();
+    }
+    for (const auto& name : expected) {
+        INFO("thread " << name);
+        CHECK(found.count(name) == 1);
+    }
 }

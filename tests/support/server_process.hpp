@@ -95,6 +95,7 @@ public:
     // Runs another executable in place of the outagedesk binary (harness tests).
     void use_binary(std::filesystem::path binary) { binary_ = std::move(binary); }
     bool running() const { return pid_ > 0; }
+    int pid() const { return pid_; }
 
     http_reply request(const std::string& method, const std::string& target, const std::string& body = "",
                        const header_list& headers = {});
