@@ -132,7 +132,7 @@ void read_store(object_reader& top, store_settings& store) {
     r.integer("max_batch", store.max_batch, 1, 100000);
     r.integer("checkpoint_pages", store.checkpoint_pages, 100, 1000000);
     r.integer("reader_connections", store.reader_connections, 1, 256);
-    r.integer("reader_mmap_mib", store.reader_mmap_mib, 0, 1048576);
+    r.integer("mmap_mib", store.mmap_mib, 0, 1048576);
     r.reject_unknown();
 }
 

@@ -35,6 +35,9 @@ database::database(std::filesystem::path path, const config::store_settings& set
     // Bulk jobs (imports, outbox chunks) touch many index pages; a larger cache
     // keeps them from being spilled and re-read within one transaction.
     writer_db_->exec("PRAGMA cache_size = -65536");
+    // A job's savepoint journal stays in memory instead of spilling to a temporary file.
+    writer_db_->exec("PRAGMA temp_store = MEMORY");
+    map_file(*writer_db_);
     migrate(*writer_db_);
     // The sync thread flushes the log before any job is acknowledged (see the
     // header); SQLite itself need not wait for the disk at each commit. It
@@ -342,6 +345,10 @@ database::read_scope::~read_scope() {
     }
 }
 
+void database::map_file(connection& conn) const {
+    if (settings_.mmap_mib > 0) conn.exec("PRAGMA mmap_size = " + std::to_string(settings_.mmap_mib * 1024 * 1024));
+}
+
 database::read_lease database::read() {
     for (auto* scope = current_read_scope; scope; scope = scope->outer_)
         if (&scope->db_ == this && scope->lease_) return read_lease(**scope->lease_);
@@ -352,8 +359,7 @@ database::read_lease database::read() {
         try {
             auto opened = std::make_unique<connection>(path_, connection::mode::read_only,
                                                        static_cast<int>(settings_.busy_timeout.count()));
-            if (settings_.reader_mmap_mib > 0)
-                opened->exec("PRAGMA mmap_size = " + std::to_string(settings_.reader_mmap_mib * 1024 * 1024));
+            map_file(*opened);
             return read_lease(*this, std::move(opened));
         } catch (...) {
             std::lock_guard relock(readers_mutex_);

@@ -42,10 +42,10 @@ struct store_settings {
     std::size_t write_queue_limit = 20000;
     std::size_t max_batch = 256;
     std::size_t reader_connections = 4;
-    // How much of the database file each reader maps into memory (0: none).
-    // A reader's page cache is emptied whenever the writer commits; mapped
-    // pages are the operating system's cache, read without a system call.
-    std::size_t reader_mmap_mib = 1024;
+    // How much of the database file the writer and each reader map into
+    // memory (0: none). Mapped pages are the operating system's cache, read
+    // without a system call; a reader's own cache is emptied at every commit.
+    std::size_t mmap_mib = 1024;
     // Pages in the write-ahead log that start a checkpoint (on its own thread).
     std::size_t checkpoint_pages = 10000;
 };

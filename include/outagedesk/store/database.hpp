@@ -142,6 +142,7 @@ private:
     void run_syncer();
     // fdatasync of the write-ahead log; throws store_error when it fails.
     void flush_log();
+    void map_file(connection& conn) const;
     void run_checkpointer();
     // One PASSIVE checkpoint on `handle`: the pages of the log copied so far,
     // or nothing when it could not run (busy, or failed and logged).

@@ -25,7 +25,7 @@ TEST_CASE("an empty config object yields the documented defaults", "[config]") {
     CHECK(s.threads == 2);
     CHECK(s.default_language == "es");
     CHECK(s.http.max_body_bytes == 1024 * 1024);
-    CHECK(s.store.reader_mmap_mib == 1024);
+    CHECK(s.store.mmap_mib == 1024);
     CHECK(s.templates_dir == std::filesystem::path("/etc/outagedesk/templates"));
 }
 
@@ -55,7 +55,7 @@ TEST_CASE("bad values are refused with the key that holds them", "[config]") {
     CHECK_THAT(error_of(R"({"notify":{"gateway_url":"ftp://x"}})"), Catch::Contains("'notify.gateway_url'"));
     CHECK_THAT(error_of(R"({"compensation":{"rules":["made_up"]}})"), Catch::Contains("'compensation.rules'"));
     CHECK_THAT(error_of(R"({"database":""})"), Catch::Contains("'database'"));
-    CHECK_THAT(error_of(R"({"store":{"reader_mmap_mib":-1}})"), Catch::Contains("'store.reader_mmap_mib'"));
+    CHECK_THAT(error_of(R"({"store":{"mmap_mib":-1}})"), Catch::Contains("'store.mmap_mib'"));
     CHECK_THAT(error_of(R"([1,2])"), Catch::Contains("must be an object"));
     CHECK_THAT(error_of(R"({"threads": 2,)"), Catch::Contains("not valid JSON"));
 }

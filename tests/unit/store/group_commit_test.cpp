@@ -188,15 +188,22 @@ TEST_CASE("checkpoints beside the writer keep the log from growing under sustain
     CHECK(rows == jobs);
 }
 
-TEST_CASE("readers map as much of the file as configured, and read what the writer committed", "[store]") {
+TEST_CASE("the writer and the readers map as much of the file as configured, and read what was committed", "[store]") {
     test::temp_dir dir;
     metrics::registry metrics;
     for (std::size_t mib : {std::size_t{0}, std::size_t{64}}) {
         config::store_settings settings;
-        settings.reader_mmap_mib = mib;
+        settings.mmap_mib = mib;
         const auto path = dir.path() / ("m" + std::to_string(mib) + ".db");
         store::database db(path, settings, metrics);
         db.write_sync([](store::write_context& w) { w.db().exec("CREATE TABLE rows (n INTEGER PRIMARY KEY, pad BLOB)"); });
+        std::int64_t writer_mapped = -1;
+        db.write_sync([&writer_mapped](store::write_context& w) {
+            auto& mapped = w.db().cached("PRAGMA mmap_size");
+            if (mapped.step()) writer_mapped = mapped.get_int64(0);
+            mapped.reset();
+        });
+        CHECK(writer_mapped == static_cast<std::int64_t>(mib) * 1024 * 1024);
         for (int round = 1; round <= 3; ++round) {
             db.write_sync([](store::write_context& w) {
                 auto& insert = w.db().cached("INSERT INTO rows (pad) VALUES (zeroblob(3000))");
