@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <deque>
 #include <future>
 #include <map>
 
@@ -274,25 +275,23 @@ std::optional<std::int64_t> notification_service::sweep_refs(const domain::incid
     notice.critical = incident.level == domain::severity::critical;
     notice.hold_sms = !notice.critical && quiet_now();
 
-    // Each language's bodies, rendered once here and stored once by the
-    // first chunk that needs them (on the writer thread, which alone touches
-    // `stored`; one chunk in flight at a time orders them).
+    // Each language's bodies, rendered once here. Every chunk stores (or finds)
+    // the texts it refers to itself: a chunk may commit although the one
+    // before it failed, and must never point at a text that rolled back.
     struct language_texts {
         std::string sms;
         std::string email;
-        bool stored = false;
-        std::optional<std::int64_t> sms_id;
-        std::optional<std::int64_t> email_id;
     };
     auto languages = std::make_shared<std::vector<language_texts>>();
     for (const auto& language : found.languages)
-        languages->push_back({texts.body(language, domain::channel::sms, ""), texts.body(language, domain::channel::email, ""),
-                              false, std::nullopt, std::nullopt});
+        languages->push_back({texts.body(language, domain::channel::sms, ""), texts.body(language, domain::channel::email, "")});
 
-    std::future<void> in_flight;
-    auto settle = [&] {
-        if (in_flight.valid()) in_flight.get();
-    };
+    // Two chunks in flight: the writer fills the next while the log flush of
+    // the last one is still on its way to the disk, instead of idling through
+    // every flush. Never more, so other writes wait behind one chunk at most.
+    constexpr std::size_t chunks_in_flight = 2;
+    std::deque<std::future<void>> in_flight;
+    bool stopped_early = false;
     try {
         const auto& all = found.customers;
         for (std::size_t from = 0; from < all.size(); from += notice_chunk_rows) {
@@ -300,8 +299,15 @@ std::optional<std::int64_t> notification_service::sweep_refs(const domain::incid
             auto groups = std::make_shared<std::vector<std::vector<std::int64_t>>>(languages->size());
             for (std::size_t i = from; i < std::min(all.size(), from + notice_chunk_rows); ++i)
                 (*groups)[all[i].language].push_back(all[i].ref);
-            settle();
-            if (stopping()) return std::nullopt;
+            while (in_flight.size() >= chunks_in_flight) {
+                auto oldest = std::move(in_flight.front());
+                in_flight.pop_front();
+                oldest.get();
+            }
+            if (stopping()) {
+                stopped_early = true;
+                break;
+            }
             auto done = std::make_shared<std::promise<void>>();
             auto committed = done->get_future();
             db_.submit(
@@ -309,14 +315,13 @@ std::optional<std::int64_t> notification_service::sweep_refs(const domain::incid
                     std::int64_t added = 0;
                     for (std::size_t l = 0; l < groups->size(); ++l) {
                         if ((*groups)[l].empty()) continue;
-                        auto& t = (*languages)[l];
-                        if (!t.stored) {
-                            if (!t.sms.empty()) t.sms_id = store::notification_repository::save_text(w, notice.incident_id, t.sms);
-                            if (!t.email.empty())
-                                t.email_id = store::notification_repository::save_text(w, notice.incident_id, t.email);
-                            t.stored = true;
-                        }
-                        added += store::notification_repository::enqueue_customers(w, notice, t.sms_id, t.email_id,
+                        const auto& t = (*languages)[l];
+                        std::optional<std::int64_t> sms_id;
+                        std::optional<std::int64_t> email_id;
+                        if (!t.sms.empty()) sms_id = store::notification_repository::save_text(w, notice.incident_id, t.sms);
+                        if (!t.email.empty())
+                            email_id = store::notification_repository::save_text(w, notice.incident_id, t.email);
+                        added += store::notification_repository::enqueue_customers(w, notice, sms_id, email_id,
                                                                                    (*groups)[l], at);
                     }
                     queued_counter.add(static_cast<std::uint64_t>(added));
@@ -328,13 +333,20 @@ std::optional<std::int64_t> notification_service::sweep_refs(const domain::incid
                         done->set_value();
                 });
             // Only once submitted: a refused job has nothing to wait for.
-            in_flight = std::move(committed);
+            in_flight.push_back(std::move(committed));
         }
-        settle();
+        while (!in_flight.empty()) {
+            auto oldest = std::move(in_flight.front());
+            in_flight.pop_front();
+            oldest.get();
+        }
     } catch (...) {
-        if (in_flight.valid()) in_flight.wait();
+        // What is still in flight settles before the error goes up, so a
+        // retry of this sweep never runs beside its own chunks.
+        for (auto& pending : in_flight) pending.wait();
         throw;
     }
+    if (stopped_early) return std::nullopt;
     return reached;
 }
 

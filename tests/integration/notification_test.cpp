@@ -3,6 +3,7 @@
 // and the compensation export.
 #include "outagedesk/domain/csv.hpp"
 #include "outagedesk/domain/time_zone.hpp"
+#include "outagedesk/store/sqlite.hpp"
 #include "support/fake_gateway.hpp"
 #include "support/server_process.hpp"
 
@@ -419,4 +420,46 @@ TEST_CASE("resolve queues the resolution notice, also to contacted customers out
     CHECK(owed == 612);
     auto incident = o.server.call("GET", "/v1/incidents/" + id, o.ops).json();
     CHECK(incident["stats"]["affected_customers"] == 3);
+}
+
+TEST_CASE("a declare over several chunks queues every customer once, each message with its text", "[notifications][integration]") {
+    // 25,001 customers: three chunks of the sweep (10,000 rows each), two of them in flight at once.
+    outreach o({{"timezone", "UTC"}, {"notify", {{"gateway_url", ""}, {"min_severity", "major"}, {"quiet_hours", nullptr}}}});
+    constexpr int customers = 25001;
+    std::string csv = "id,phone,email,postcode,language,services,preferred_channel,consent\n";
+    for (int i = 0; i < customers; ++i) {
+        const auto n = std::to_string(i);
+        const bool email = i % 3 == 0;
+        csv += "K" + n + ",+3461" + std::string(7 - n.size(), '0') + n + "," + (email ? "k" + n + "@example.com" : "") +
+               ",2800" + std::to_string(i % 10) + "," + (i % 2 ? "en" : "es") + ",broadband," + (email ? "email" : "sms") +
+               ",true\n";
+    }
+    o.import(csv);
+    const auto id = o.declare({{"title", "Fibre cut"},
+                               {"severity", "major"},
+                               {"services", {"broadband"}},
+                               {"areas", {"2800*"}},
+                               {"messages", messages()}});
+    const auto counts = o.wait_counts(
+        id, [](const json& c) { return c.value("queued", 0) == customers; }, 60s);
+    CHECK(counts["by_kind"]["declared"]["queued"] == customers);
+    auto incident = o.server.call("GET", "/v1/incidents/" + id, o.ops).json();
+    CHECK(incident["stats"]["affected_customers"] == customers);
+    CHECK(o.server.stop() == 0);
+
+    outagedesk::store::connection db(o.server.database(), outagedesk::store::connection::mode::read_only, 5000);
+    auto scalar = [&db](const std::string& sql) {
+        outagedesk::store::statement query(db.handle(), sql);
+        REQUIRE(query.step());
+        return query.get_int64(0);
+    };
+    CHECK(scalar("SELECT COUNT(*) FROM notifications WHERE kind = 'declared'") == customers);
+    CHECK(scalar("SELECT COUNT(DISTINCT customer_id) FROM notifications WHERE kind = 'declared'") == customers);
+    // Every message refers to a stored text (or carries its own body).
+    CHECK(scalar("SELECT COUNT(*) FROM notifications n LEFT JOIN notification_texts t ON t.id = n.text_id "
+                 "WHERE n.body IS NULL AND t.id IS NULL") == 0);
+    // Each distinct text once: es SMS, en SMS, and the es email (English has none, so it falls back).
+    CHECK(scalar("SELECT COUNT(*) FROM notification_texts") == 3);
+    CHECK(scalar("SELECT COUNT(*) FROM notifications n JOIN notification_texts t ON t.id = n.text_id "
+                 "WHERE n.customer_id = 'K1' AND t.body LIKE 'Fault%'") == 1);
 }
