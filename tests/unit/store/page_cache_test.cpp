@@ -3,6 +3,7 @@
 #include "support/server_process.hpp"
 
 #include <catch2/catch.hpp>
+#include <sqlite3.h>
 
 #include <string>
 
@@ -58,4 +59,14 @@ TEST_CASE("the page cache guard skips the truncation of steady commits and passe
         rows.reset();
         CHECK(expected == 120);
     }
+}
+
+TEST_CASE("SQLite keeps no allocation statistics, so its allocations take no process-wide lock", "[store]") {
+    outagedesk::test::temp_dir dir;
+    outagedesk::store::connection db(dir.path() / "m.db", outagedesk::store::connection::mode::read_write, 1000);
+    db.exec("CREATE TABLE t (x TEXT)");
+    db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) "
+            "INSERT INTO t SELECT hex(randomblob(100)) FROM n");
+    // With the statistics on, the open connection alone holds hundreds of KiB.
+    CHECK(sqlite3_memory_used() == 0);
 }
