@@ -288,8 +288,7 @@ int serve(const command_line& cl) {
     // process ends anyway, naming the stage: everything acknowledged is
     // committed, so this loses no more than a crash would, and an operator's
     // stop (or a supervisor's restart) is never left waiting.
-    std::thread watchdog([&] {
-        platform::name_this_thread("od-watchdog");
+    std::thread watchdog = platform::named_thread("od-watchdog", [&] {
         std::unique_lock lock(stop_mutex);
         stop_signalled.wait(lock, [&] { return stopping || finished; });
         if (!stop_signalled.wait_for(lock, std::chrono::seconds(10), [&] { return finished; }))
@@ -318,10 +317,7 @@ int serve(const command_line& cl) {
 
     std::vector<std::thread> workers;
     for (std::size_t i = 1; i < contexts.size(); ++i)
-        workers.emplace_back([&context = *contexts[i], i] {
-            platform::name_this_thread("od-io-" + std::to_string(i));
-            context.run();
-        });
+        workers.push_back(platform::named_thread("od-io-" + std::to_string(i), [&context = *contexts[i]] { context.run(); }));
     platform::name_this_thread("od-io-0");
     io.run();
     stage = "waiting for the other I/O threads";

@@ -25,7 +25,7 @@ thread_buffered_sink::thread_buffered_sink(int fd, std::chrono::milliseconds int
       interval_(interval),
       buffer_limit_(buffer_limit),
       formatter_(std::make_unique<spdlog::pattern_formatter>()) {
-    writer_ = std::thread([this] { run_writer(); });
+    writer_ = platform::named_thread("od-log", [this] { run_writer(); });
 }
 
 thread_buffered_sink::~thread_buffered_sink() {
@@ -95,7 +95,6 @@ void thread_buffered_sink::set_formatter(std::unique_ptr<spdlog::formatter> form
 }
 
 void thread_buffered_sink::run_writer() {
-    platform::name_this_thread("od-log");
     std::unique_lock lock(wake_mutex_);
     while (!stopping_) {
         wake_.wait_for(lock, interval_, [this] { return stopping_ || wake_requested_; });

@@ -64,16 +64,10 @@ void gateway_worker::start() {
                      url_->port, url_->target, settings_.rate_per_second);
     else
         spdlog::info("notification sending is off (notify.gateway_url is empty); messages stay queued");
-    dispatcher_thread_ = std::thread([this] {
-        platform::name_this_thread("od-gateway");
-        dispatch();
-    });
+    dispatcher_thread_ = platform::named_thread("od-gateway", [this] { dispatch(); });
     if (url_)
         for (unsigned i = 0; i < settings_.concurrency; ++i)
-            senders_.emplace_back([this, i] {
-                platform::name_this_thread("od-send-" + std::to_string(i));
-                send_loop();
-            });
+            senders_.push_back(platform::named_thread("od-send-" + std::to_string(i), [this] { send_loop(); }));
 }
 
 void gateway_worker::wake() {

@@ -40,12 +40,7 @@ webhook_worker::webhook_worker(store::database& db, const config::webhook_settin
 
 webhook_worker::~webhook_worker() { stop(); }
 
-void webhook_worker::start() {
-    thread_ = std::thread([this] {
-        platform::name_this_thread("od-webhooks");
-        run();
-    });
-}
+void webhook_worker::start() { thread_ = platform::named_thread("od-webhooks", [this] { run(); }); }
 
 void webhook_worker::wake() {
     {

@@ -145,11 +145,7 @@ void customer_import::run_async(std::shared_ptr<const std::string> csv, std::str
         }
         done(error, std::move(summary));
     });
-    if (!thread_.joinable())
-        thread_ = std::thread([this] {
-            platform::name_this_thread("od-import");
-            work();
-        });
+    if (!thread_.joinable()) thread_ = platform::named_thread("od-import", [this] { work(); });
     ready_.notify_one();
 }
 

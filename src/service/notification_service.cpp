@@ -120,10 +120,7 @@ void notification_service::start() {
         db_.write_sync([this](store::write_context& w) { store::notification_repository::save_cursor(w, cursor_); });
     }
     incidents_.add_event_sink([this](const published_event&) { wake(); });
-    thread_ = std::thread([this] {
-        platform::name_this_thread("od-notify");
-        run();
-    });
+    thread_ = platform::named_thread("od-notify", [this] { run(); });
 }
 
 void notification_service::wake() {
@@ -291,6 +288,11 @@ std::optional<std::int64_t> notification_service::sweep_refs(const domain::incid
     // every flush. Never more, so other writes wait behind one chunk at most.
     constexpr std::size_t chunks_in_flight = 2;
     std::deque<std::future<void>> in_flight;
+    auto settle_oldest = [&in_flight] {
+        auto oldest = std::move(in_flight.front());
+        in_flight.pop_front();
+        oldest.get();  // rethrows the chunk's failure
+    };
     bool stopped_early = false;
     try {
         const auto& all = found.customers;
@@ -299,11 +301,7 @@ std::optional<std::int64_t> notification_service::sweep_refs(const domain::incid
             auto groups = std::make_shared<std::vector<std::vector<std::int64_t>>>(languages->size());
             for (std::size_t i = from; i < std::min(all.size(), from + notice_chunk_rows); ++i)
                 (*groups)[all[i].language].push_back(all[i].ref);
-            while (in_flight.size() >= chunks_in_flight) {
-                auto oldest = std::move(in_flight.front());
-                in_flight.pop_front();
-                oldest.get();
-            }
+            while (in_flight.size() >= chunks_in_flight) settle_oldest();
             if (stopping()) {
                 stopped_early = true;
                 break;
@@ -335,11 +333,7 @@ std::optional<std::int64_t> notification_service::sweep_refs(const domain::incid
             // Only once submitted: a refused job has nothing to wait for.
             in_flight.push_back(std::move(committed));
         }
-        while (!in_flight.empty()) {
-            auto oldest = std::move(in_flight.front());
-            in_flight.pop_front();
-            oldest.get();
-        }
+        while (!in_flight.empty()) settle_oldest();
     } catch (...) {
         // What is still in flight settles before the error goes up, so a
         // retry of this sweep never runs beside its own chunks.

@@ -47,18 +47,9 @@ database::database(std::filesystem::path path, const config::store_settings& set
     sqlite3_wal_hook(writer_db_->handle(), &database::on_log_commit, this);
     checkpoint_db_ = std::make_unique<connection>(path_, connection::mode::read_write,
                                                   static_cast<int>(settings_.busy_timeout.count()));
-    checkpointer_thread_ = std::thread([this] {
-        platform::name_this_thread("od-checkpoint");
-        run_checkpointer();
-    });
-    syncer_thread_ = std::thread([this] {
-        platform::name_this_thread("od-sync");
-        run_syncer();
-    });
-    writer_thread_ = std::thread([this] {
-        platform::name_this_thread("od-writer");
-        run_writer();
-    });
+    checkpointer_thread_ = platform::named_thread("od-checkpoint", [this] { run_checkpointer(); });
+    syncer_thread_ = platform::named_thread("od-sync", [this] { run_syncer(); });
+    writer_thread_ = platform::named_thread("od-writer", [this] { run_writer(); });
 }
 
 database::~database() { stop(); }
