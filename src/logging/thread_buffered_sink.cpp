@@ -121,9 +121,15 @@ void thread_buffered_sink::write_out() noexcept {
         }
         buffers.clear();
         write_all(gathered_.data(), gathered_.size());
-        // A buffer held by nobody else belongs to a thread that has ended; it was just emptied.
+        // A buffer held by nobody else belongs to a thread that has ended. It
+        // may have logged again between being gathered above and ending: such
+        // a buffer stays for the next round, which writes it.
         std::lock_guard lock(buffers_mutex_);
-        std::erase_if(buffers_, [](const auto& buffer) { return buffer.use_count() == 1; });
+        std::erase_if(buffers_, [](const auto& buffer) {
+            if (buffer.use_count() != 1) return false;
+            std::lock_guard buffer_lock(buffer->mutex);
+            return buffer->text.size() == 0;
+        });
     } catch (...) {
         // Out of memory while gathering: the lines gathered so far are lost, never the server.
     }
