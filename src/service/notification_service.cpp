@@ -255,9 +255,6 @@ std::optional<std::int64_t> notification_service::sweep_refs(const domain::incid
     notice_texts texts(incident, incidents_.zone(), settings_.default_language, now);
     auto& queued_counter = metrics_.get_counter("outagedesk_notifications_queued_total", "Notifications put in the outbox");
 
-    const auto found = customers_.affected(incident.areas, incident.services);
-    const auto reached = static_cast<std::int64_t>(found.customers.size());
-
     store::customer_notice notice;
     notice.incident_id = incident.id;
     notice.kind = kind;
@@ -272,20 +269,21 @@ std::optional<std::int64_t> notification_service::sweep_refs(const domain::incid
     notice.critical = incident.level == domain::severity::critical;
     notice.hold_sms = !notice.critical && quiet_now();
 
-    // Each language's bodies, rendered once here. Every chunk stores (or finds)
-    // the texts it refers to itself: a chunk may commit although the one
-    // before it failed, and must never point at a text that rolled back.
+    // Each language's bodies, rendered once, when the registry walk first
+    // meets the language. A chunk's job gets the list as it stands (never
+    // changed afterwards) and stores (or finds) the texts it refers to itself:
+    // a chunk may commit although the one before it failed, and must never
+    // point at a text that rolled back.
     struct language_texts {
         std::string sms;
         std::string email;
     };
-    auto languages = std::make_shared<std::vector<language_texts>>();
-    for (const auto& language : found.languages)
-        languages->push_back({texts.body(language, domain::channel::sms, ""), texts.body(language, domain::channel::email, "")});
+    auto languages = std::make_shared<const std::vector<language_texts>>();
 
     // Two chunks in flight: the writer fills the next while the log flush of
-    // the last one is still on its way to the disk, instead of idling through
-    // every flush. Never more, so other writes wait behind one chunk at most.
+    // the last one is still on its way to the disk, and the registry walk
+    // reads the chunk after it meanwhile. Never more, so other writes wait
+    // behind one chunk at most.
     constexpr std::size_t chunks_in_flight = 2;
     std::deque<std::future<void>> in_flight;
     auto settle_oldest = [&in_flight] {
@@ -294,45 +292,54 @@ std::optional<std::int64_t> notification_service::sweep_refs(const domain::incid
         oldest.get();  // rethrows the chunk's failure
     };
     bool stopped_early = false;
+    std::int64_t reached = 0;
     try {
-        const auto& all = found.customers;
-        for (std::size_t from = 0; from < all.size(); from += notice_chunk_rows) {
-            // The chunk's references per language, each list in id order.
-            auto groups = std::make_shared<std::vector<std::vector<std::int64_t>>>(languages->size());
-            for (std::size_t i = from; i < std::min(all.size(), from + notice_chunk_rows); ++i)
-                (*groups)[all[i].language].push_back(all[i].ref);
-            while (in_flight.size() >= chunks_in_flight) settle_oldest();
-            if (stopping()) {
-                stopped_early = true;
-                break;
-            }
-            auto done = std::make_shared<std::promise<void>>();
-            auto committed = done->get_future();
-            db_.submit(
-                [groups, languages, notice, at, &queued_counter](store::write_context& w) {
-                    std::int64_t added = 0;
-                    for (std::size_t l = 0; l < groups->size(); ++l) {
-                        if ((*groups)[l].empty()) continue;
-                        const auto& t = (*languages)[l];
-                        std::optional<std::int64_t> sms_id;
-                        std::optional<std::int64_t> email_id;
-                        if (!t.sms.empty()) sms_id = store::notification_repository::save_text(w, notice.incident_id, t.sms);
-                        if (!t.email.empty())
-                            email_id = store::notification_repository::save_text(w, notice.incident_id, t.email);
-                        added += store::notification_repository::enqueue_customers(w, notice, sms_id, email_id,
-                                                                                   (*groups)[l], at);
-                    }
-                    queued_counter.add(static_cast<std::uint64_t>(added));
-                },
-                [done](std::exception_ptr error) {
-                    if (error)
-                        done->set_exception(error);
-                    else
-                        done->set_value();
-                });
-            // Only once submitted: a refused job has nothing to wait for.
-            in_flight.push_back(std::move(committed));
-        }
+        reached = customers_.affected_in_chunks(
+            incident.areas, incident.services, notice_chunk_rows, [&](const store::affected_customers& chunk) {
+                if (chunk.languages.size() > languages->size()) {
+                    auto more = std::make_shared<std::vector<language_texts>>(*languages);
+                    for (std::size_t l = more->size(); l < chunk.languages.size(); ++l)
+                        more->push_back({texts.body(chunk.languages[l], domain::channel::sms, ""),
+                                         texts.body(chunk.languages[l], domain::channel::email, "")});
+                    languages = std::move(more);
+                }
+                // The chunk's references per language, each list in id order.
+                auto groups = std::make_shared<std::vector<std::vector<std::int64_t>>>(languages->size());
+                for (const auto& c : chunk.customers) (*groups)[c.language].push_back(c.ref);
+                while (in_flight.size() >= chunks_in_flight) settle_oldest();
+                if (stopping()) {
+                    stopped_early = true;
+                    return false;
+                }
+                auto done = std::make_shared<std::promise<void>>();
+                auto committed = done->get_future();
+                db_.submit(
+                    [groups, languages, notice, at, &queued_counter](store::write_context& w) {
+                        std::int64_t added = 0;
+                        for (std::size_t l = 0; l < groups->size(); ++l) {
+                            if ((*groups)[l].empty()) continue;
+                            const auto& t = (*languages)[l];
+                            std::optional<std::int64_t> sms_id;
+                            std::optional<std::int64_t> email_id;
+                            if (!t.sms.empty())
+                                sms_id = store::notification_repository::save_text(w, notice.incident_id, t.sms);
+                            if (!t.email.empty())
+                                email_id = store::notification_repository::save_text(w, notice.incident_id, t.email);
+                            added += store::notification_repository::enqueue_customers(w, notice, sms_id, email_id,
+                                                                                       (*groups)[l], at);
+                        }
+                        queued_counter.add(static_cast<std::uint64_t>(added));
+                    },
+                    [done](std::exception_ptr error) {
+                        if (error)
+                            done->set_exception(error);
+                        else
+                            done->set_value();
+                    });
+                // Only once submitted: a refused job has nothing to wait for.
+                in_flight.push_back(std::move(committed));
+                return true;
+            });
         while (!in_flight.empty()) settle_oldest();
     } catch (...) {
         // What is still in flight settles before the error goes up, so a

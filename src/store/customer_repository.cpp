@@ -1,5 +1,7 @@
 #include "outagedesk/store/customer_repository.hpp"
 
+#include "outagedesk/domain/postcode_index.hpp"
+
 #include <algorithm>
 
 namespace outagedesk::store {
@@ -51,10 +53,9 @@ std::string prefix_end(std::string prefix) {
 
 // "(postcode = ?2 OR (postcode >= ?3 AND postcode < ?4) OR ...)" with its
 // bound values, or "1" when an area is the whole country.
-// `column` is "postcode", or "+postcode" to keep the planner off the postcode
-// index.
 std::string area_predicate(const std::vector<domain::area_expression>& areas, std::vector<std::string>& values,
-                           int first_index, const std::string& column = "postcode") {
+                           int first_index) {
+    const std::string column = "postcode";
     std::string sql;
     auto param = [&](std::string value) {
         values.push_back(std::move(value));
@@ -158,57 +159,106 @@ std::optional<domain::customer> customer_repository::find(write_context& w, cons
 
 std::int64_t customer_repository::count_affected(const std::vector<domain::area_expression>& areas,
                                                  domain::service_set services) {
-    auto reader = db_.read();
-    // A large share is counted row by row in id order with the postcode
-    // index kept out of it (`+postcode`), as affected() reads it.
-    const bool large = estimate_share(*reader, areas).is_large();
-    std::vector<std::string> values;
-    const auto where = area_predicate(areas, values, 2, large ? "+postcode" : "postcode") + service_match;
-    statement count(reader->handle(), "SELECT count(*) FROM customers WHERE " + where);
-    bind_areas(count, services, values);
-    return count.step() ? count.get_int64(0) : 0;
+    return affected_in_chunks(areas, services, std::size_t{1} << 16, [](const affected_customers&) { return true; });
 }
 
 affected_customers customer_repository::affected(const std::vector<domain::area_expression>& areas,
                                                  domain::service_set services) {
-    auto reader = db_.read();
-    const auto share = estimate_share(*reader, areas);
-    // A large share keeps the postcode index out of it (`+postcode`), below.
-    std::vector<std::string> values;
-    const auto where = area_predicate(areas, values, 2, share.is_large() ? "+postcode" : "postcode") + service_match;
     affected_customers out;
-    out.customers.reserve(static_cast<std::size_t>(share.is_large() ? share.registry : share.matches));
-    auto language_index = [&out](const std::string& language) {
-        // A registry speaks a handful of languages: a linear look is fastest.
-        for (std::size_t i = 0; i < out.languages.size(); ++i)
-            if (out.languages[i] == language) return static_cast<std::uint32_t>(i);
-        out.languages.push_back(language);
-        return static_cast<std::uint32_t>(out.languages.size() - 1);
+    affected_in_chunks(areas, services, std::size_t{1} << 16, [&out](const affected_customers& chunk) {
+        out.languages = chunk.languages;
+        out.customers.insert(out.customers.end(), chunk.customers.begin(), chunk.customers.end());
+        return true;
+    });
+    return out;
+}
+
+std::int64_t customer_repository::affected_in_chunks(const std::vector<domain::area_expression>& areas,
+                                                     domain::service_set services, std::size_t chunk_rows,
+                                                     const std::function<bool(const affected_customers&)>& on_chunk) {
+    chunk_rows = std::max<std::size_t>(chunk_rows, 1);
+    affected_customers chunk;
+    std::int64_t handed_over = 0;
+    auto hand_over = [&] {
+        handed_over += static_cast<std::int64_t>(chunk.customers.size());
+        const bool go_on = on_chunk(chunk);
+        chunk.customers.clear();
+        return go_on;
     };
+    auto language_index = [&chunk](std::string_view language) {
+        // A registry speaks a handful of languages: a linear look is fastest.
+        for (std::size_t i = 0; i < chunk.languages.size(); ++i)
+            if (chunk.languages[i] == language) return static_cast<std::uint32_t>(i);
+        chunk.languages.emplace_back(language);
+        return static_cast<std::uint32_t>(chunk.languages.size() - 1);
+    };
+
     // Both ways give id order: the outbox and compensation keys built from the
     // ids ("INC-1:<id>:declared") then land at the end of their indexes
     // instead of scattering every chunk over all their pages.
-    if (share.is_large()) {
-        // A large share: walk the id index and test each row, sequential reads
-        // instead of one random table read per match plus a sort.
-        statement query(reader->handle(), "SELECT rowid, language FROM customers WHERE " + where + " ORDER BY id");
-        bind_areas(query, services, values);
-        while (query.step())
-            out.customers.push_back({query.get_int64(0), language_index(query.get_text(1))});
-    } else {
-        struct keyed {
-            std::string id;
-            affected_customers::entry entry;
-        };
-        std::vector<keyed> found;
-        found.reserve(static_cast<std::size_t>(share.matches));
-        statement query(reader->handle(), "SELECT rowid, language, id FROM customers WHERE " + where);
-        bind_areas(query, services, values);
-        while (query.step()) found.push_back({query.get_text(2), {query.get_int64(0), language_index(query.get_text(1))}});
-        std::sort(found.begin(), found.end(), [](const keyed& a, const keyed& b) { return a.id < b.id; });
-        for (const auto& f : found) out.customers.push_back(f.entry);
+    struct keyed {
+        std::string id;
+        affected_customers::entry entry;
+    };
+    std::vector<keyed> found;
+    bool large = false;
+    {
+        auto reader = db_.read();
+        const auto share = estimate_share(*reader, areas);
+        large = share.is_large();
+        if (!large) {
+            // A small share: one read through the postcode index, sorted here.
+            std::vector<std::string> values;
+            const auto where = area_predicate(areas, values, 2) + service_match;
+            found.reserve(static_cast<std::size_t>(share.matches));
+            statement query(reader->handle(), "SELECT rowid, language, id FROM customers WHERE " + where);
+            bind_areas(query, services, values);
+            while (query.step())
+                found.push_back({query.get_text(2), {query.get_int64(0), language_index(query.get_text_view(1))}});
+        }
     }
-    return out;
+    if (!large) {
+        std::sort(found.begin(), found.end(), [](const keyed& a, const keyed& b) { return a.id < b.id; });
+        for (std::size_t from = 0; from < found.size(); from += chunk_rows) {
+            for (std::size_t i = from; i < std::min(found.size(), from + chunk_rows); ++i)
+                chunk.customers.push_back(found[i].entry);
+            if (!hand_over()) break;
+        }
+        return handed_over;
+    }
+
+    // A large share: walk the id index, sequential reads instead of one random
+    // table read per match plus a sort, and test each row here: a postcode
+    // against the areas in a trie costs its length, where SQL would compare it
+    // with every area expression in turn.
+    domain::postcode_index reach;
+    for (const auto& area : areas) reach.add(0, area);
+    reach.build();
+    std::string after;
+    for (bool first = true;; first = false) {
+        bool more = false;
+        {
+            auto reader = db_.read();
+            auto& query = reader->cached(
+                first ? "SELECT rowid, id, language, postcode, services FROM customers ORDER BY id"
+                      : "SELECT rowid, id, language, postcode, services FROM customers WHERE id > ?1 ORDER BY id");
+            if (!first) query.bind(1, after);
+            while (query.step()) {
+                const auto their_services = domain::service_set::from_bits(static_cast<std::uint8_t>(query.get_int64(4)));
+                if (!domain::customer_affected(their_services, services) || reach.match(query.get_text_view(3)).empty())
+                    continue;
+                chunk.customers.push_back({query.get_int64(0), language_index(query.get_text_view(2))});
+                if (chunk.customers.size() == chunk_rows) {
+                    after = query.get_text(1);
+                    more = true;
+                    break;
+                }
+            }
+            query.reset();
+        }
+        if (!chunk.customers.empty() && !hand_over()) return handed_over;
+        if (!more) return handed_over;
+    }
 }
 
 std::int64_t customer_repository::for_each_affected(const std::vector<domain::area_expression>& areas,

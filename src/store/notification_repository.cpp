@@ -144,7 +144,10 @@ std::int64_t notification_repository::enqueue_customers(write_context& w, const 
         refs += std::to_string(ref);
     }
     refs += ']';
-    auto& insert = w.db().cached(
+    // Outside quiet hours every message is queued and the count of changed
+    // rows says how many. Only a quiet-hours chunk needs each row's state
+    // back, and RETURNING costs a row in a temporary table per message.
+    const std::string insert_sql =
         "INSERT OR IGNORE INTO notifications (incident_id, customer_id, kind, channel, recipient, text_id, critical, state, "
         "idempotency_key, created_at) "
         "SELECT ?1, c.id, ?2, c.preferred_channel, "
@@ -152,8 +155,8 @@ std::int64_t notification_repository::enqueue_customers(write_context& w, const 
         "CASE c.preferred_channel WHEN 'sms' THEN ?3 ELSE ?4 END, ?5, "
         "CASE WHEN c.preferred_channel = 'sms' AND ?6 THEN 'held' ELSE 'queued' END, ?7 || c.id || ?8, ?9 "
         "FROM json_each(?10) AS j CROSS JOIN customers AS c ON c.rowid = j.value "
-        "WHERE c.consent <> 0 AND (CASE c.preferred_channel WHEN 'sms' THEN ?3 WHEN 'email' THEN ?4 END) IS NOT NULL "
-        "RETURNING state = 'held'");
+        "WHERE c.consent <> 0 AND (CASE c.preferred_channel WHEN 'sms' THEN ?3 WHEN 'email' THEN ?4 END) IS NOT NULL";
+    auto& insert = w.db().cached(notice.hold_sms ? insert_sql + " RETURNING state = 'held'" : insert_sql);
     insert.bind(1, notice.incident_id)
         .bind(2, domain::notice_kind_name(notice.kind))
         .bind(3, sms_text)
@@ -166,7 +169,12 @@ std::int64_t notification_repository::enqueue_customers(write_context& w, const 
         .bind(10, refs);
     std::int64_t held = 0;
     std::int64_t queued = 0;
-    for_each_row(insert, [&](const statement& row) { ++(row.get_int64(0) != 0 ? held : queued); });
+    if (notice.hold_sms) {
+        for_each_row(insert, [&](const statement& row) { ++(row.get_int64(0) != 0 ? held : queued); });
+    } else {
+        insert.run();
+        queued = w.db().changes();
+    }
     const auto kind = domain::notice_kind_name(notice.kind);
     tally_changes tallies;
     tallies.add(notice.incident_id, kind, "held", held);

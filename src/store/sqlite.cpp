@@ -79,6 +79,11 @@ std::string statement::get_text(int column) const {
     return text ? std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
                 : std::string();
 }
+std::string_view statement::get_text_view(int column) const {
+    const auto* text = sqlite3_column_text(stmt_, column);
+    return text ? std::string_view(reinterpret_cast<const char*>(text), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
+                : std::string_view();
+}
 std::optional<std::string> statement::get_optional_text(int column) const {
     if (is_null(column)) return std::nullopt;
     return get_text(column);

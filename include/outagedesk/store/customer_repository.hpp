@@ -38,16 +38,27 @@ public:
     static std::optional<domain::customer> find(write_context& w, const std::string& id);
     static std::optional<domain::customer> find_by_phone(write_context& w, const std::string& e164);
 
-    // The same customers' full rows, in id order, read in batches of short
-    // reads, so a million of them never sit in memory together and no read is
-    // held across the visits. Returns how many were visited.
     // Every customer an incident reaches: postcode matched by any of `areas`
     // and services overlapping `services` (an empty set on either side
-    // matches), in one read. A large share of the registry is read through
+    // matches), in id order. A large share of the registry is read through
     // the id index, a small one through the postcode index and sorted here.
     std::int64_t count_affected(const std::vector<domain::area_expression>& areas, domain::service_set services);
     affected_customers affected(const std::vector<domain::area_expression>& areas, domain::service_set services);
 
+    // The same customers handed over `chunk_rows` at a time, so the caller
+    // can write one chunk while the next is read. A large share is read in
+    // one short read per chunk, resuming after the last id handed over; a
+    // customer changed meanwhile is seen as the chunk's read found it. Each
+    // chunk's `languages` lists every language met so far (indexes stay
+    // valid). `on_chunk` runs holding no read; returning false stops the
+    // walk. Returns how many customers were handed over.
+    std::int64_t affected_in_chunks(const std::vector<domain::area_expression>& areas, domain::service_set services,
+                                    std::size_t chunk_rows,
+                                    const std::function<bool(const affected_customers&)>& on_chunk);
+
+    // The same customers' full rows, in id order, read in batches of short
+    // reads, so a million of them never sit in memory together and no read is
+    // held across the visits. Returns how many were visited.
     std::int64_t for_each_affected(const std::vector<domain::area_expression>& areas, domain::service_set services,
                                    const std::function<void(const domain::customer&)>& visit);
 

@@ -51,6 +51,8 @@ public:
     std::int64_t get_int64(int column) const;
     double get_double(int column) const;
     std::string get_text(int column) const;
+    // The text in SQLite's own buffer: valid until the next step() or reset().
+    std::string_view get_text_view(int column) const;
     std::optional<std::string> get_optional_text(int column) const;
     std::optional<std::int64_t> get_optional_int64(int column) const;
 

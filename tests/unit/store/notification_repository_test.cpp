@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -376,4 +377,79 @@ TEST_CASE("migration 9 counts the outbox already there", "[store][notifications]
                                                        {"INC-1/declared/held", 1},
                                                        {"INC-1/declared/failed", 1},
                                                        {"INC-2/resolved/sent", 1}});
+}
+
+TEST_CASE("the registry walk hands reached customers over in chunks, in id order, whichever way it reads",
+          "[store][notifications]") {
+    test::temp_dir dir;
+    metrics::registry metrics;
+    config::store_settings settings;
+    store::database db(dir.path() / "n.db", settings, metrics);
+    const std::vector<std::string> postcodes = {"28001", "28002", "28010", "28015", "28100", "08001", "08005", "41001"};
+    const std::vector<std::string> languages = {"es", "ca", "en"};
+    const std::vector<domain::service_set> service_sets = {
+        {}, {domain::service::broadband}, {domain::service::tv}, {domain::service::broadband, domain::service::tv}};
+    std::vector<domain::customer> registry;
+    for (int i = 0; i < 600; ++i) {
+        // Inserted in a scrambled id order, so rowid order is not id order.
+        const int n = (i * 379) % 600;
+        const auto postcode = n % 50 == 0 ? std::string("50001") : postcodes[static_cast<std::size_t>(n * 7 % 8)];
+        registry.push_back(customer("R" + std::to_string(1000 + n), postcode,
+                                    domain::contact_preference::sms, service_sets[static_cast<std::size_t>(n % 4)],
+                                    languages[static_cast<std::size_t>(n / 3 % 3)]));
+    }
+    db.write_sync([&](store::write_context& w) {
+        for (const auto& c : registry) store::customer_repository::upsert(w, c, "2026-01-01T00:00:00Z");
+    });
+    std::map<std::int64_t, std::string> id_of;
+    {
+        auto reader = db.read();
+        store::statement query(reader->handle(), "SELECT rowid, id FROM customers");
+        while (query.step()) id_of[query.get_int64(0)] = query.get_text(1);
+    }
+    store::customer_repository customers(db);
+    const domain::service_set broadband{domain::service::broadband};
+
+    // A large share (the trie over the id index) and a small one (SQL over the postcode index).
+    for (const auto& texts : std::vector<std::vector<std::string>>{{"28*", "08001", "41000..41005"}, {"*"}, {"50001"}}) {
+        for (const auto services : {domain::service_set{}, broadband}) {
+            const auto areas = domain::parse_areas(texts);
+            std::vector<std::pair<std::string, std::string>> expected;  // id, language
+            for (const auto& c : registry)
+                if (domain::areas_match(areas, c.postcode) && domain::customer_affected(c.services, services))
+                    expected.emplace_back(c.id, c.language);
+            std::sort(expected.begin(), expected.end());
+            INFO(texts.front() << " with " << services.bits());
+            REQUIRE(!expected.empty());
+
+            std::vector<std::pair<std::string, std::string>> handed;
+            std::vector<std::size_t> sizes;
+            std::vector<std::string> languages_seen;
+            const auto count = customers.affected_in_chunks(areas, services, 64, [&](const store::affected_customers& chunk) {
+                // Languages only ever grow at the end: earlier indexes keep their meaning.
+                REQUIRE(chunk.languages.size() >= languages_seen.size());
+                CHECK(std::equal(languages_seen.begin(), languages_seen.end(), chunk.languages.begin()));
+                languages_seen = chunk.languages;
+                sizes.push_back(chunk.customers.size());
+                for (const auto& c : chunk.customers) handed.emplace_back(id_of.at(c.ref), chunk.languages.at(c.language));
+                return true;
+            });
+            CHECK(count == static_cast<std::int64_t>(expected.size()));
+            CHECK(handed == expected);  // every reached customer once, in id order, with their language
+            REQUIRE(!sizes.empty());
+            for (std::size_t i = 0; i + 1 < sizes.size(); ++i) CHECK(sizes[i] == 64);
+            CHECK((sizes.back() > 0 && sizes.back() <= 64));
+            CHECK(customers.count_affected(areas, services) == count);
+            CHECK(customers.affected(areas, services).customers.size() == expected.size());
+
+            // Stopping after the first chunk: nothing more is read or handed over.
+            int calls = 0;
+            const auto first_only = customers.affected_in_chunks(areas, services, 10, [&](const store::affected_customers&) {
+                ++calls;
+                return false;
+            });
+            CHECK(calls == 1);
+            CHECK(first_only == static_cast<std::int64_t>(std::min<std::size_t>(10, expected.size())));
+        }
+    }
 }
