@@ -172,6 +172,7 @@ private:
     metrics::counter& sync_failures_;
     metrics::histogram& checkpoint_latency_;
     metrics::counter& checkpoint_failures_;
+    metrics::histogram& log_finish_latency_;
 
     std::unique_ptr<connection> checkpoint_db_;
     std::mutex checkpoint_mutex_;
