@@ -5,6 +5,7 @@ OUTAGEDESK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 OUTAGEDESK_PACKAGES=(
   g++ cmake ninja-build pkg-config
   libboost-dev libboost-system-dev nlohmann-json3-dev libspdlog-dev libsqlite3-dev sqlite3 catch2 libssl-dev
+  libgoogle-perftools-dev
   tzdata curl ca-certificates
 )
 

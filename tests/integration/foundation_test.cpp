@@ -144,3 +144,14 @@ TEST_CASE("the server's threads are named for what they do", "[integration]") {
         CHECK(found.count(name) == 1);
     }
 }
+
+TEST_CASE("the server allocates through tcmalloc, unless built with sanitizers", "[integration]") {
+    server_process server;
+    server.start();
+    REQUIRE(server.request("GET", "/healthz").status == 200);
+    std::ifstream maps("/proc/" + std::to_string(server.pid()) + "/maps");
+    std::string line;
+    bool mapped = false;
+    while (std::getline(maps, line)) mapped = mapped || line.find("libtcmalloc_minimal") != std::string::npos;
+    CHECK(mapped == (OUTAGEDESK_SERVER_TCMALLOC != 0));
+}
