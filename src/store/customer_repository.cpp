@@ -55,7 +55,6 @@ std::string prefix_end(std::string prefix) {
 // bound values, or "1" when an area is the whole country.
 std::string area_predicate(const std::vector<domain::area_expression>& areas, std::vector<std::string>& values,
                            int first_index) {
-    const std::string column = "postcode";
     std::string sql;
     auto param = [&](std::string value) {
         values.push_back(std::move(value));
@@ -65,12 +64,12 @@ std::string area_predicate(const std::vector<domain::area_expression>& areas, st
         std::string term;
         switch (area.kind_) {
             case domain::area_expression::kind::all: values.clear(); return "1";
-            case domain::area_expression::kind::exact: term = column + " = " + param(area.lo_); break;
+            case domain::area_expression::kind::exact: term = "postcode = " + param(area.lo_); break;
             case domain::area_expression::kind::prefix:
-                term = "(" + column + " >= " + param(area.lo_) + " AND " + column + " < " + param(prefix_end(area.lo_)) + ")";
+                term = "(postcode >= " + param(area.lo_) + " AND postcode < " + param(prefix_end(area.lo_)) + ")";
                 break;
             case domain::area_expression::kind::range:
-                term = "(" + column + " >= " + param(area.lo_) + " AND " + column + " <= " + param(area.hi_) +
+                term = "(postcode >= " + param(area.lo_) + " AND postcode <= " + param(area.hi_) +
                        " AND length(postcode) = " + std::to_string(area.lo_.size()) + ")";
                 break;
         }
@@ -162,17 +161,6 @@ std::int64_t customer_repository::count_affected(const std::vector<domain::area_
     return affected_in_chunks(areas, services, std::size_t{1} << 16, [](const affected_customers&) { return true; });
 }
 
-affected_customers customer_repository::affected(const std::vector<domain::area_expression>& areas,
-                                                 domain::service_set services) {
-    affected_customers out;
-    affected_in_chunks(areas, services, std::size_t{1} << 16, [&out](const affected_customers& chunk) {
-        out.languages = chunk.languages;
-        out.customers.insert(out.customers.end(), chunk.customers.begin(), chunk.customers.end());
-        return true;
-    });
-    return out;
-}
-
 std::int64_t customer_repository::affected_in_chunks(const std::vector<domain::area_expression>& areas,
                                                      domain::service_set services, std::size_t chunk_rows,
                                                      const std::function<bool(const affected_customers&)>& on_chunk) {
@@ -234,15 +222,14 @@ std::int64_t customer_repository::affected_in_chunks(const std::vector<domain::a
     domain::postcode_index reach;
     for (const auto& area : areas) reach.add(0, area);
     reach.build();
-    std::string after;
-    for (bool first = true;; first = false) {
+    std::string after;  // the last id handed over; every id sorts after ""
+    for (;;) {
         bool more = false;
         {
             auto reader = db_.read();
-            auto& query = reader->cached(
-                first ? "SELECT rowid, id, language, postcode, services FROM customers ORDER BY id"
-                      : "SELECT rowid, id, language, postcode, services FROM customers WHERE id > ?1 ORDER BY id");
-            if (!first) query.bind(1, after);
+            auto& query =
+                reader->cached("SELECT rowid, id, language, postcode, services FROM customers WHERE id > ?1 ORDER BY id");
+            query.bind(1, after);
             while (query.step()) {
                 const auto their_services = domain::service_set::from_bits(static_cast<std::uint8_t>(query.get_int64(4)));
                 if (!domain::customer_affected(their_services, services) || reach.match(query.get_text_view(3)).empty())
@@ -264,25 +251,17 @@ std::int64_t customer_repository::affected_in_chunks(const std::vector<domain::a
 std::int64_t customer_repository::for_each_affected(const std::vector<domain::area_expression>& areas,
                                                     domain::service_set services,
                                                     const std::function<void(const domain::customer&)>& visit) {
-    std::vector<std::int64_t> rowids;
-    {
-        auto found = affected(areas, services);
-        rowids.reserve(found.customers.size());
-        for (const auto& c : found.customers) rowids.push_back(c.ref);
-    }
-    // Then the rows, a batch per short read, so no read snapshot outlives a
-    // batch (checkpoints keep up) and the visitor runs holding no reader. A
-    // customer changed meanwhile is checked again against the areas.
-    constexpr std::size_t batch_rows = 1000;
+    // Each chunk's full rows in one short read, visited holding no read. A
+    // customer changed since the walk found it is checked again.
     std::vector<domain::customer> batch;
     std::int64_t visited = 0;
-    for (std::size_t from = 0; from < rowids.size(); from += batch_rows) {
+    affected_in_chunks(areas, services, 1000, [&](const affected_customers& chunk) {
         batch.clear();
         {
             auto reader = db_.read();
             auto& query = reader->cached(std::string(select_columns) + "WHERE rowid = ?1");
-            for (std::size_t i = from; i < std::min(rowids.size(), from + batch_rows); ++i) {
-                query.bind(1, rowids[i]);
+            for (const auto& c : chunk.customers) {
+                query.bind(1, c.ref);
                 if (query.step()) batch.push_back(read_row(query));
                 query.reset();
             }
@@ -292,7 +271,8 @@ std::int64_t customer_repository::for_each_affected(const std::vector<domain::ar
             visit(c);
             ++visited;
         }
-    }
+        return true;
+    });
     return visited;
 }
 

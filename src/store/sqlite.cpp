@@ -74,11 +74,7 @@ void statement::reset() noexcept {
 bool statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 std::int64_t statement::get_int64(int column) const { return sqlite3_column_int64(stmt_, column); }
 double statement::get_double(int column) const { return sqlite3_column_double(stmt_, column); }
-std::string statement::get_text(int column) const {
-    const auto* text = sqlite3_column_text(stmt_, column);
-    return text ? std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
-                : std::string();
-}
+std::string statement::get_text(int column) const { return std::string(get_text_view(column)); }
 std::string_view statement::get_text_view(int column) const {
     const auto* text = sqlite3_column_text(stmt_, column);
     return text ? std::string_view(reinterpret_cast<const char*>(text), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))

@@ -40,21 +40,20 @@ public:
 
     // Every customer an incident reaches: postcode matched by any of `areas`
     // and services overlapping `services` (an empty set on either side
-    // matches), in id order. A large share of the registry is read through
-    // the id index, a small one through the postcode index and sorted here.
-    std::int64_t count_affected(const std::vector<domain::area_expression>& areas, domain::service_set services);
-    affected_customers affected(const std::vector<domain::area_expression>& areas, domain::service_set services);
-
-    // The same customers handed over `chunk_rows` at a time, so the caller
-    // can write one chunk while the next is read. A large share is read in
-    // one short read per chunk, resuming after the last id handed over; a
-    // customer changed meanwhile is seen as the chunk's read found it. Each
-    // chunk's `languages` lists every language met so far (indexes stay
-    // valid). `on_chunk` runs holding no read; returning false stops the
-    // walk. Returns how many customers were handed over.
+    // matches), in id order, handed over `chunk_rows` at a time so that the
+    // caller can write one chunk while the next is read. A small share of the
+    // registry is read in one read through the postcode index and sorted
+    // here; a large share through the id index, in one short read per chunk
+    // resuming after the last id handed over (a customer changed meanwhile is
+    // seen as that chunk's read found it). Each chunk's `languages` lists
+    // every language met so far (indexes stay valid). `on_chunk` runs holding
+    // no read; returning false stops the walk. Returns how many customers
+    // were handed over.
     std::int64_t affected_in_chunks(const std::vector<domain::area_expression>& areas, domain::service_set services,
                                     std::size_t chunk_rows,
                                     const std::function<bool(const affected_customers&)>& on_chunk);
+    // How many that is.
+    std::int64_t count_affected(const std::vector<domain::area_expression>& areas, domain::service_set services);
 
     // The same customers' full rows, in id order, read in batches of short
     // reads, so a million of them never sit in memory together and no read is
