@@ -30,8 +30,7 @@
 #include "outagedesk/service/startup.hpp"
 #include "outagedesk/service/webhook_service.hpp"
 #include "outagedesk/store/database.hpp"
-#include "outagedesk/store/frame_writes.hpp"
-#include "outagedesk/store/page_cache.hpp"
+#include "outagedesk/store/sqlite_setup.hpp"
 #include "outagedesk/store/migrations.hpp"
 #include "outagedesk/store/token_repository.hpp"
 
@@ -178,9 +177,10 @@ int serve(const command_line& cl) {
     }
 
     metrics::registry metrics;
-    if (!store::install_page_cache_guard())
+    const auto sqlite_setup = store::prepare_sqlite();
+    if (!sqlite_setup.page_cache_guard)
         spdlog::warn("SQLite was initialised before the page cache guard: every commit will walk the writer's whole cache");
-    if (!store::install_frame_write_vfs())
+    if (!sqlite_setup.frame_write_vfs)
         spdlog::warn("the frame-writing VFS is not installed: SQLite writes each log frame with two system calls");
     store::database db(settings.database, settings.store, metrics);
     store::token_repository tokens(db);

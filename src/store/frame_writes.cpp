@@ -1,6 +1,5 @@
 #include "outagedesk/store/frame_writes.hpp"
 
-#include "outagedesk/store/page_cache.hpp"
 
 #include <sqlite3.h>
 
@@ -246,10 +245,7 @@ bool install() {
 bool install_frame_write_vfs() {
     static std::once_flag once;
     static bool installed = false;
-    std::call_once(once, [] {
-        install_page_cache_guard();
-        installed = install();
-    });
+    std::call_once(once, [] { installed = install(); });
     return installed;
 }
 

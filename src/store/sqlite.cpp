@@ -1,10 +1,26 @@
 #include "outagedesk/store/sqlite.hpp"
 
 #include "outagedesk/store/frame_writes.hpp"
+#include "outagedesk/store/page_cache.hpp"
+#include "outagedesk/store/sqlite_setup.hpp"
 
 #include <sqlite3.h>
 
+#include <mutex>
+
 namespace outagedesk::store {
+
+sqlite_setup prepare_sqlite() {
+    static std::once_flag once;
+    static sqlite_setup setup;
+    std::call_once(once, [] {
+        // Nothing here reads sqlite3_memory_used() or sets a heap limit.
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        setup.page_cache_guard = install_page_cache_guard();
+        setup.frame_write_vfs = install_frame_write_vfs();
+    });
+    return setup;
+}
 
 store_error::store_error(int code, const std::string& message) : std::runtime_error(message), code_(code) {}
 bool store_error::busy() const noexcept { return (code_ & 0xff) == SQLITE_BUSY || (code_ & 0xff) == SQLITE_LOCKED; }
@@ -92,7 +108,7 @@ std::optional<std::int64_t> statement::get_optional_int64(int column) const {
 connection::connection(const std::filesystem::path& path, mode m, int busy_timeout_ms) {
     int flags = SQLITE_OPEN_NOMUTEX |
                 (m == mode::read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-    install_frame_write_vfs();  // the page cache guard must precede SQLite's initialisation, which opening does
+    prepare_sqlite();
     int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
     if (rc != SQLITE_OK) {
         std::string message = "open " + path.string() + ": " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));

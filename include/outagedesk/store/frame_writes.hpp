@@ -20,9 +20,9 @@
 
 namespace outagedesk::store {
 
-// Idempotent and thread-safe; installs the page cache guard first (it must
-// precede SQLite's initialisation, which registering a VFS performs).
-// Returns whether the VFS is the default.
+// Idempotent and thread-safe; prepare_sqlite() (sqlite.hpp) calls it after the
+// settings that must precede SQLite's initialisation, which registering a VFS
+// performs. Returns whether the VFS is the default.
 bool install_frame_write_vfs();
 
 // Frames written whole, over every log of the process: for tests.

@@ -17,8 +17,9 @@
 
 namespace outagedesk::store {
 
-// Idempotent and thread-safe. Returns whether the guard is in place: false
-// when SQLite was initialised before the first call (its page cache can then
+// Idempotent and thread-safe; prepare_sqlite() (sqlite_setup.hpp) calls it.
+// Returns whether the guard is in place: false when SQLite was initialised
+// before the first call (its page cache can then
 // no longer be replaced); the store works either way, only slower.
 bool install_page_cache_guard();
 

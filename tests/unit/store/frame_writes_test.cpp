@@ -1,5 +1,6 @@
 #include "outagedesk/store/frame_writes.hpp"
 #include "outagedesk/store/sqlite.hpp"
+#include "outagedesk/store/sqlite_setup.hpp"
 #include "support/server_process.hpp"
 
 #include <catch2/catch.hpp>
@@ -17,7 +18,7 @@ TEST_CASE("log frames are written whole, and a copy of the log taken mid-run rec
     const auto path = dir.path() / "f.db";
     constexpr int rows = 300;
     store::connection db(path, store::connection::mode::read_write, 1000);
-    REQUIRE(store::install_frame_write_vfs());
+    REQUIRE(store::prepare_sqlite().frame_write_vfs);
     db.exec("PRAGMA wal_autocheckpoint = 0");  // keep every frame in the log
     // As the server's writer: no sync at commit, which would write what the VFS gathered anyway.
     db.exec("PRAGMA synchronous = NORMAL");
@@ -87,7 +88,7 @@ TEST_CASE("a transaction's log frames go out in one write, and transactions that
     test::temp_dir dir;
     const auto path = dir.path() / "g.db";
     store::connection db(path, store::connection::mode::read_write, 1000);
-    REQUIRE(store::install_frame_write_vfs());
+    REQUIRE(store::prepare_sqlite().frame_write_vfs);
     db.exec("PRAGMA wal_autocheckpoint = 0");
     db.exec("PRAGMA synchronous = NORMAL");
     db.exec("CREATE TABLE t (n INTEGER PRIMARY KEY, body TEXT NOT NULL)");

@@ -1,5 +1,6 @@
 #include "outagedesk/store/page_cache.hpp"
 #include "outagedesk/store/sqlite.hpp"
+#include "outagedesk/store/sqlite_setup.hpp"
 #include "support/server_process.hpp"
 
 #include <catch2/catch.hpp>
@@ -17,7 +18,7 @@ TEST_CASE("the page cache guard skips the truncation of steady commits and passe
           "[store][page_cache]") {
     test::temp_dir dir;
     store::connection db(dir.path() / "p.db", store::connection::mode::read_write, 1000);
-    REQUIRE(store::install_page_cache_guard());
+    REQUIRE(store::prepare_sqlite().page_cache_guard);
     db.exec("CREATE TABLE t (n INTEGER PRIMARY KEY, body TEXT NOT NULL)");
     for (int n = 0; n < 50; ++n) db.cached("INSERT INTO t (n, body) VALUES (?1, ?2)").bind(1, n).bind(2, blob_of(n)).run();
 
