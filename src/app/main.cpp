@@ -223,6 +223,12 @@ int serve(const command_line& cl) {
     boost::asio::post(reports, [] { platform::name_this_thread("od-reports"); });
     http::router routes([&auth](std::string_view header) { return auth.authenticate(header); }, metrics);
     routes.limit_rate(settings.http.rate_limit_per_token, settings.http.rate_burst_per_token);
+    // Store reads of the agent and ops lookups run here, off the I/O threads
+    // (see http/router.hpp); the threads start below with the I/O threads.
+    boost::asio::io_context lookups(static_cast<int>(std::max(1u, settings.lookup_threads)));
+    auto lookups_open = boost::asio::make_work_guard(lookups);
+    if (settings.lookup_threads > 0)
+        routes.run_lookups_with([&lookups](std::function<void()> job) { boost::asio::post(lookups, std::move(job)); });
     http::add_operations_routes(routes, [&db] { return db.ping(); }, metrics);
     http::api_services api{incidents, customers};
     api.contacts = &contacts;
@@ -315,6 +321,9 @@ int serve(const command_line& cl) {
         watchdog.join();
     }};
 
+    std::vector<std::thread> lookup_threads;
+    for (unsigned i = 0; i < settings.lookup_threads; ++i)
+        lookup_threads.push_back(platform::named_thread("od-lookup-" + std::to_string(i), [&lookups] { lookups.run(); }));
     std::vector<std::thread> workers;
     for (std::size_t i = 1; i < contexts.size(); ++i)
         workers.push_back(platform::named_thread("od-io-" + std::to_string(i), [&context = *contexts[i]] { context.run(); }));
@@ -322,6 +331,10 @@ int serve(const command_line& cl) {
     io.run();
     stage = "waiting for the other I/O threads";
     for (auto& w : workers) w.join();
+    // Every connection has ended, so no lookup is queued or running.
+    stage = "stopping the lookup threads";
+    lookups_open.reset();
+    for (auto& t : lookup_threads) t.join();
     {
         std::lock_guard lock(stop_mutex);
         finished = true;

@@ -279,6 +279,7 @@ settings parse_settings(const std::string& json_text, const std::filesystem::pat
     if (database.empty()) object_reader::fail("database", "must not be empty");
     s.database = database;
     r.integer("threads", s.threads, 1, 256);
+    r.integer("lookup_threads", s.lookup_threads, 0, 256);
     r.string("timezone", s.timezone);
     if (s.timezone.empty() || s.timezone.find("..") != std::string::npos || s.timezone.front() == '/')
         object_reader::fail("timezone", "must be an IANA zone name such as Europe/Madrid");

@@ -95,7 +95,7 @@ void add_contact_endpoints(router& routes, contact_api services) {
         json items = json::array();
         for (const auto& c : found) items.push_back(service::contact_json(c));
         respond(json_response(status::ok, items_of(std::move(items)).dump()));
-    });
+    }, runs_on::lookup_threads);
 
     routes.add(verb::get, "/v1/routing/hint", {role::agent, role::ivr},
                [&contacts](std::shared_ptr<request_context> request, responder respond) {
@@ -103,7 +103,7 @@ void add_contact_endpoints(router& routes, contact_api services) {
         json out = {{"customer_id", hint.customer_id ? json(*hint.customer_id) : json(nullptr)},
                     {"owner", hint.owner ? json(*hint.owner) : json(nullptr)}};
         respond(json_response(status::ok, out.dump()));
-    });
+    }, runs_on::lookup_threads);
 }
 
 void add_callback_endpoints(router& routes, contact_api services) {
@@ -133,7 +133,7 @@ void add_callback_endpoints(router& routes, contact_api services) {
         json items = json::array();
         for (const auto& c : found) items.push_back(service::callback_json(c, now));
         respond(json_response(status::ok, items_of(std::move(items)).dump()));
-    });
+    }, runs_on::lookup_threads);
 
     routes.add(verb::post, "/v1/callbacks/{id}/complete", {role::agent},
                [&callbacks](std::shared_ptr<request_context> request, responder respond) {
@@ -160,7 +160,7 @@ void add_alert_endpoints(router& routes, contact_api services) {
         json items = json::array();
         for (const auto& a : alerts.list(status_filter, limit_of(*request, 100, 1000))) items.push_back(service::alert_json(a));
         respond(json_response(status::ok, items_of(std::move(items)).dump()));
-    });
+    }, runs_on::lookup_threads);
 
     routes.add(verb::post, "/v1/alerts/{id}/dismiss", {role::ops},
                [&alerts](std::shared_ptr<request_context> request, responder respond) {

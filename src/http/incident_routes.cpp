@@ -100,7 +100,7 @@ void add_incident_routes(router& routes, api_services services) {
         nlohmann::json out = {{"items", nlohmann::json::array()}};
         for (const auto& item : items) out["items"].push_back(service::incident_json(item, false));
         respond(json_response(status::ok, out.dump()));
-    });
+    }, runs_on::lookup_threads);
 
     routes.add(verb::get, "/v1/incidents/{id}", {role::agent}, [&incidents](std::shared_ptr<request_context> request, responder respond) {
         auto item = incidents.find(request->path_param("id"));
@@ -112,7 +112,7 @@ void add_incident_routes(router& routes, api_services services) {
             return respond(std::move(res));
         }
         respond(incident_response(status::ok, *item));
-    });
+    }, runs_on::lookup_threads);
 
     routes.add(verb::patch, "/v1/incidents/{id}", {role::ops}, [&incidents](std::shared_ptr<request_context> request, responder respond) {
         auto patch = parse_incident_patch(parse_json_object(*request));
@@ -151,7 +151,7 @@ void add_customer_routes(router& routes, api_services services) {
         auto found = customers.find(request->path_param("id"));
         if (!found) throw service::not_found("No customer " + request->path_param("id") + ".");
         respond(json_response(status::ok, customer_json(*found).dump()));
-    });
+    }, runs_on::lookup_threads);
 }
 
 }  // namespace outagedesk::http

@@ -320,7 +320,7 @@ void add_lookup_routes(router& routes, api_services services) {
         add_caller_history(out, services, customer, request->query_param("phone").value_or(""));
         if (customer && services.notifications) out["compensation"] = services.notifications->customer_compensation(customer->id);
         respond(json_response(status::ok, out.dump()));
-    });
+    }, runs_on::lookup_threads);
 
     routes.add(verb::get, "/v1/status", {}, [&incidents](std::shared_ptr<request_context> request, responder respond) {
         auto text = request->query_param("postcode");

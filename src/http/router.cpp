@@ -28,8 +28,9 @@ void router::limit_rate(double per_second, double burst) {
     limiter_ = per_second > 0 ? std::make_unique<rate_limiter>(per_second, burst) : nullptr;
 }
 
-void router::add(beast_http::verb method, const std::string& pattern, std::vector<domain::role> granted, handler h) {
-    route r{method, pattern, {}, std::move(granted), std::move(h), nullptr, std::make_unique<status_counters>()};
+void router::add(beast_http::verb method, const std::string& pattern, std::vector<domain::role> granted, handler h,
+                 runs_on where) {
+    route r{method, pattern, {}, std::move(granted), std::move(h), where, nullptr, std::make_unique<status_counters>()};
     r.answered->route_label = "route=\"" + metrics::label_value(pattern) + "\"";
     for (auto part : split_path(pattern)) r.segments.emplace_back(part);
     r.latency = &metrics_.get_histogram("outagedesk_http_request_seconds", "Time from request to response",
@@ -153,6 +154,16 @@ void router::dispatch(std::shared_ptr<request_context> request, responder respon
                 return done(error_response(beast_http::status::forbidden, "forbidden",
                                            "The role '" + std::string(domain::role_name(request->caller->held)) +
                                                "' may not use this endpoint."));
+        }
+        if (found->where == runs_on::lookup_threads && run_lookup_) {
+            run_lookup_([found, request, done] {
+                try {
+                    found->handle(request, done);
+                } catch (...) {
+                    done(response_for_exception(std::current_exception(), request->request_id));
+                }
+            });
+            return;
         }
         found->handle(request, done);
     } catch (...) {

@@ -4,8 +4,9 @@
 #include "outagedesk/metrics/registry.hpp"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/prefer.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -173,8 +174,12 @@ private:
         // dispatch, not post: a handler that answers at once is already on
         // this connection's thread, and the answer goes out without a trip
         // through the scheduler. Answers from other threads are queued.
-        responder::send_fn send = [self, version, request_id, head](response res) {
-            net::dispatch(self->executor(), [self, version, request_id, head, res = std::move(res)]() mutable {
+        // The answer may come from another thread (the writer, a lookup
+        // thread). Until it is sent, this connection's context counts it as
+        // work, so a stop does not end the context with the answer on its way.
+        auto answer_pending = net::prefer(self->executor(), net::execution::outstanding_work.tracked);
+        responder::send_fn send = [self, version, request_id, head, answer_pending](response res) {
+            net::dispatch(answer_pending, [self, version, request_id, head, res = std::move(res)]() mutable {
                 self->write(std::move(res), version, request_id, head);
             });
         };

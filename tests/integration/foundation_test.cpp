@@ -115,22 +115,27 @@ TEST_CASE("migrate applies the schema and is a no-op the second time", "[integra
     CHECK_THAT(err, Catch::Contains("applied 0 migration(s)"));
 }
 
+namespace {
+std::multiset<std::string> thread_names(int pid) {
+    std::multiset<std::string> found;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+        std::ifstream comm(task.path() / "comm");
+        std::string name;
+        std::getline(comm, name);
+        found.insert(name);
+    }
+    return found;
+}
+}  // namespace
+
 TEST_CASE("the server's threads are named for what they do", "[integration]") {
     server_process server;
     server.start();
     REQUIRE(server.request("GET", "/healthz").status == 200);
-    const std::set<std::string> expected{"od-io-0",   "od-io-1",   "od-writer",  "od-sync",     "od-checkpoint", "od-log",
-                                         "od-notify", "od-gateway", "od-webhooks", "od-watchdog", "od-reports"};
-    auto names = [&server] {
-        std::set<std::string> found;
-        for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(server.pid()) + "/task")) {
-            std::ifstream comm(task.path() / "comm");
-            std::string name;
-            std::getline(comm, name);
-            found.insert(name);
-        }
-        return found;
-    };
+    const std::set<std::string> expected{"od-io-0",     "od-io-1",     "od-lookup-0", "od-lookup-1", "od-writer",
+                                         "od-sync",     "od-checkpoint", "od-log",    "od-notify",   "od-gateway",
+                                         "od-webhooks", "od-watchdog",   "od-reports"};
+    auto names = [&server] { return thread_names(server.pid()); };
     // The reports thread names itself in its first job: give it a moment.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     auto found = names();
@@ -143,6 +148,35 @@ TEST_CASE("the server's threads are named for what they do", "[integration]") {
         INFO("thread " << name);
         CHECK(found.count(name) == 1);
     }
+}
+
+TEST_CASE("by default one I/O thread serves HTTP and two lookup threads read the store", "[integration]") {
+    // null removes the harness's own "threads" setting: the shipped defaults.
+    server_process server(nlohmann::json{{"threads", nullptr}});
+    server.start();
+    REQUIRE(server.request("GET", "/healthz").status == 200);
+    // Each thread names itself as it starts: give them a moment.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    auto found = thread_names(server.pid());
+    while (found.count("od-lookup-1") == 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        found = thread_names(server.pid());
+    }
+    CHECK(found.count("od-io-0") == 1);
+    CHECK(found.count("od-io-1") == 0);
+    CHECK(found.count("od-lookup-0") == 1);
+    CHECK(found.count("od-lookup-1") == 1);
+    CHECK(found.count("od-lookup-2") == 0);
+
+    // With none, the lookups run on the I/O threads, and still answer.
+    server_process inline_lookups(nlohmann::json{{"lookup_threads", 0}});
+    inline_lookups.start();
+    auto names = thread_names(inline_lookups.pid());
+    CHECK(names.count("od-lookup-0") == 0);
+    auto token = inline_lookups.create_token("agent", "ana");
+    auto answer = inline_lookups.request("GET", "/v1/agent/context?postcode=28001", "", {{"Authorization", "Bearer " + token}});
+    CHECK(answer.status == 200);
+    CHECK(nlohmann::json::parse(answer.body)["postcode"] == "28001");
 }
 
 TEST_CASE("the server allocates through tcmalloc, unless built with sanitizers", "[integration]") {

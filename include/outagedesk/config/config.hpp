@@ -114,7 +114,11 @@ struct settings {
     listen_address listen;
     std::optional<tls_settings> tls;  // absent: plain HTTP
     std::filesystem::path database = "data/outagedesk.db";
-    unsigned threads = 2;
+    // I/O threads: HTTP, TLS, pushes and the answers served from memory.
+    unsigned threads = 1;
+    // Threads that run the routes reading the store (agent and ops lookups)
+    // off the I/O threads; 0 runs them on the I/O threads.
+    unsigned lookup_threads = 2;
     std::string timezone = "Europe/Madrid";
     std::string default_language = "es";
     std::string default_country_code = "34";

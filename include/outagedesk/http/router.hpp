@@ -26,16 +26,28 @@ namespace outagedesk::http {
 // Resolves an Authorization header to a caller, or nullopt.
 using authenticate_fn = std::function<std::optional<domain::principal>(std::string_view authorization)>;
 
+// Where a route's handler runs. A handler that reads the store waits on
+// SQLite, and on the disk behind it when a page is not cached; on an I/O
+// thread that wait would hold every connection the thread serves (the IVR's
+// among them), so such routes run on the lookup threads instead.
+enum class runs_on { io_thread, lookup_threads };
+
 class router {
 public:
+    using run_fn = std::function<void(std::function<void()>)>;
+
     router(authenticate_fn authenticate, metrics::registry& metrics);
 
     // `granted` empty means public. Otherwise a caller needs a role that
     // permits one of them (see domain::role_permits).
-    void add(beast_http::verb method, const std::string& pattern, std::vector<domain::role> granted, handler h);
+    void add(beast_http::verb method, const std::string& pattern, std::vector<domain::role> granted, handler h,
+             runs_on where = runs_on::io_thread);
     void dispatch(std::shared_ptr<request_context> request, responder respond) const;
     // Budgets requests per authenticated caller; 429 with Retry-After beyond it.
     void limit_rate(double per_second, double burst);
+    // Runs the handlers of routes added with runs_on::lookup_threads, after
+    // the caller is authenticated and authorised. Unset (unit tests): in place.
+    void run_lookups_with(run_fn run) { run_lookup_ = std::move(run); }
 
 private:
     // The per-status request counters of one route, found once in the
@@ -50,6 +62,7 @@ private:
         std::vector<std::string> segments;
         std::vector<domain::role> granted;
         handler handle;
+        runs_on where;
         metrics::histogram* latency;
         std::unique_ptr<status_counters> answered;
     };
@@ -61,6 +74,7 @@ private:
 
     authenticate_fn authenticate_;
     std::unique_ptr<rate_limiter> limiter_;
+    run_fn run_lookup_;
     metrics::registry& metrics_;
     std::vector<route> routes_;
 };

@@ -22,7 +22,8 @@ TEST_CASE("an empty config object yields the documented defaults", "[config]") {
     auto s = parse_settings("{}", "/etc/outagedesk");
     CHECK(s.listen.host == "127.0.0.1");
     CHECK(s.listen.port == 8080);
-    CHECK(s.threads == 2);
+    CHECK(s.threads == 1);
+    CHECK(s.lookup_threads == 2);
     CHECK(s.default_language == "es");
     CHECK(s.http.max_body_bytes == 1024 * 1024);
     CHECK(s.store.mmap_mib == 1024);
@@ -46,6 +47,9 @@ TEST_CASE("an unknown key stops the start and is named", "[config]") {
 TEST_CASE("bad values are refused with the key that holds them", "[config]") {
     CHECK_THAT(error_of(R"({"threads":0})"), Catch::Contains("'threads'") && Catch::Contains("between"));
     CHECK_THAT(error_of(R"({"threads":"two"})"), Catch::Contains("'threads'") && Catch::Contains("integer"));
+    CHECK_THAT(error_of(R"({"lookup_threads":-1})"), Catch::Contains("'lookup_threads'") && Catch::Contains("between"));
+    CHECK_THAT(error_of(R"({"lookup_threads":257})"), Catch::Contains("'lookup_threads'") && Catch::Contains("between"));
+    CHECK(parse_settings(R"({"lookup_threads":0})", "/etc/outagedesk").lookup_threads == 0);
     CHECK_THAT(error_of(R"({"listen":"localhost"})"), Catch::Contains("'listen'"));
     CHECK_THAT(error_of(R"({"listen":"127.0.0.1:99999"})"), Catch::Contains("'listen'") && Catch::Contains("port"));
     CHECK_THAT(error_of(R"({"log_level":"loud"})"), Catch::Contains("'log_level'") && Catch::Contains("one of"));

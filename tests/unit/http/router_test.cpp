@@ -1,9 +1,13 @@
 #include "outagedesk/http/errors.hpp"
 #include "outagedesk/http/router.hpp"
 #include "outagedesk/metrics/registry.hpp"
+#include "outagedesk/service/errors.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+
+#include <functional>
+#include <vector>
 
 using namespace outagedesk;
 using namespace outagedesk::http;
@@ -120,4 +124,73 @@ TEST_CASE("a path with bytes that are not UTF-8 still gets a JSON 404 (fuzzer re
     CHECK(r.result_int() == 404);
     auto body = nlohmann::json::parse(r.body());
     CHECK(body["error"]["code"] == "not_found");
+}
+
+TEST_CASE("a lookup route runs through the lookup runner, after authorisation, and its errors stay JSON", "[router]") {
+    metrics::registry metrics;
+    router routes{[](std::string_view header) -> std::optional<domain::principal> {
+                      if (header == "Bearer agent-token") return domain::principal{"ana", domain::role::agent};
+                      if (header == "Bearer ivr-token") return domain::principal{"ivr1", domain::role::ivr};
+                      return std::nullopt;
+                  },
+                  metrics};
+    std::vector<std::function<void()>> queued;
+    routes.run_lookups_with([&queued](std::function<void()> job) { queued.push_back(std::move(job)); });
+    int handled = 0;
+    routes.add(verb::get, "/v1/agent/context", {domain::role::agent}, [&handled](auto, responder respond) {
+        ++handled;
+        respond(json_response(beast_http::status::ok, "{}"));
+    }, runs_on::lookup_threads);
+    routes.add(verb::get, "/v1/customers/{id}", {domain::role::agent}, [](auto req, responder) -> void {
+        throw outagedesk::service::not_found("No customer " + req->path_param("id") + ".");
+    }, runs_on::lookup_threads);
+    routes.add(verb::get, "/v1/ivr", {domain::role::ivr}, [](auto, responder respond) {
+        respond(json_response(beast_http::status::ok, "{}"));
+    });
+    auto send = [&routes](const std::string& path, const std::string& token, std::optional<response>& answer) {
+        auto request = std::make_shared<request_context>();
+        request->message.method(verb::get);
+        request->path = path;
+        request->request_id = "req-1";
+        if (!token.empty()) request->message.set("Authorization", "Bearer " + token);
+        routes.dispatch(request, [&answer](response r) { answer = std::move(r); });
+    };
+
+    std::optional<response> answer;
+    send("/v1/agent/context", "agent-token", answer);
+    CHECK_FALSE(answer.has_value());  // queued, not run on the calling (I/O) thread
+    REQUIRE(queued.size() == 1);
+    CHECK(handled == 0);
+    queued.front()();
+    CHECK(handled == 1);
+    REQUIRE(answer.has_value());
+    CHECK(answer->result_int() == 200);
+
+    // A refused caller is answered at once and never reaches the lookup threads.
+    answer.reset();
+    send("/v1/agent/context", "ivr-token", answer);
+    REQUIRE(answer.has_value());
+    CHECK(answer->result_int() == 403);
+    answer.reset();
+    send("/v1/agent/context", "", answer);
+    REQUIRE(answer.has_value());
+    CHECK(answer->result_int() == 401);
+    CHECK(queued.size() == 1);
+
+    // A handler's exception on a lookup thread becomes the contract's JSON error.
+    answer.reset();
+    send("/v1/customers/C-9", "agent-token", answer);
+    REQUIRE(queued.size() == 2);
+    CHECK_FALSE(answer.has_value());
+    queued.back()();
+    REQUIRE(answer.has_value());
+    CHECK(answer->result_int() == 404);
+    CHECK(code_of(*answer) == "not_found");
+
+    // Routes not marked for the lookup threads answer in place.
+    answer.reset();
+    send("/v1/ivr", "ivr-token", answer);
+    REQUIRE(answer.has_value());
+    CHECK(answer->result_int() == 200);
+    CHECK(queued.size() == 2);
 }
