@@ -2,9 +2,14 @@
 
 #include "outagedesk/metrics/registry.hpp"
 
+#include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace outagedesk::push {
+
+namespace net = boost::asio;
 
 hub_event_ptr make_hub_event(std::int64_t seq, const std::string& type, std::string json) {
     auto event = std::make_shared<hub_event>();
@@ -70,7 +75,20 @@ void event_hub::publish(const service::published_event& event) {
         }
     }
     published_.add();
-    for (auto& target : targets) target->deliver(shared);
+    // One post per I/O context carrying all of its sessions: a post per
+    // session made the publishing thread (the writer) and the I/O thread
+    // take turns on the context's queue lock thousands of times per event.
+    std::vector<std::pair<net::any_io_executor, std::vector<std::shared_ptr<subscriber>>>> by_context;
+    for (auto& target : targets) {
+        auto where = target->executor();
+        auto group = std::find_if(by_context.begin(), by_context.end(), [&](const auto& g) { return g.first == where; });
+        if (group == by_context.end()) group = by_context.insert(by_context.end(), {where, {}});
+        group->second.push_back(std::move(target));
+    }
+    for (auto& [where, group] : by_context)
+        net::post(where, [shared, group = std::move(group)] {
+            for (const auto& target : group) target->deliver(shared);
+        });
 }
 
 void event_hub::subscribe(const std::shared_ptr<subscriber>& s) {

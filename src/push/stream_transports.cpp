@@ -46,7 +46,7 @@ public:
             "Cache-Control: no-cache\r\nConnection: close\r\nX-Accel-Buffering: no\r\n\r\n"
             ": stream open\n\n");
         auto self = std::static_pointer_cast<sse_session>(shared_from_this());
-        send(header, [self](beast::error_code ec) {
+        send(header, 0, [self](beast::error_code ec) {
             if (ec) return self->finish();
             self->watch_for_disconnect();
             self->begin();
@@ -54,19 +54,34 @@ public:
     }
 
 protected:
-    void send(frame data, std::function<void(beast::error_code)> done) override {
+    void send(frame data, std::size_t from, std::function<void(beast::error_code)> done) override {
         beast::get_lowest_layer(stream_).expires_after(write_timeout_);
+        const auto rest = net::buffer(*data) + from;
         if constexpr (tls) {
             writing_ = true;
-            net::async_write(stream_, net::buffer(*data),
+            net::async_write(stream_, rest,
                              [self = std::static_pointer_cast<sse_session>(shared_from_this()), data,
                               done = std::move(done)](beast::error_code ec, std::size_t) {
                                  self->writing_ = false;
                                  done(ec);
                              });
         } else {
-            net::async_write(stream_, net::buffer(*data),
+            net::async_write(stream_, rest,
                              [data, done = std::move(done)](beast::error_code ec, std::size_t) { done(ec); });
+        }
+    }
+    std::size_t send_now(const std::string& data) override {
+        if constexpr (tls) {
+            return 0;
+        } else {
+            auto& socket = stream_.socket();
+            beast::error_code ec;
+            // Only this call's mode: asio's own operations are non-blocking
+            // whatever it says.
+            if (!socket.non_blocking()) socket.non_blocking(true, ec);
+            if (ec) return 0;
+            const auto sent = socket.write_some(net::buffer(data), ec);
+            return ec ? 0 : sent;
         }
     }
     void close_transport() override {
@@ -160,9 +175,9 @@ public:
     }
 
 protected:
-    void send(frame data, std::function<void(beast::error_code)> done) override {
+    void send(frame data, std::size_t from, std::function<void(beast::error_code)> done) override {
         ws_.text(true);
-        ws_.async_write(net::buffer(*data), [data, done = std::move(done)](beast::error_code ec, std::size_t) { done(ec); });
+        ws_.async_write(net::buffer(*data) + from, [data, done = std::move(done)](beast::error_code ec, std::size_t) { done(ec); });
     }
     void close_transport() override {
         if constexpr (tls) {

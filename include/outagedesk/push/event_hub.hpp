@@ -1,10 +1,12 @@
 #pragma once
 // Fan-out of committed events to every live stream (SSE, WebSocket). Each
 // event is serialised once and the same bytes are shared by all sessions;
-// publishing only posts to each session's strand, so a slow client never
-// slows the publisher or the others. Never touches the store.
+// publishing only posts to the sessions' strands (one post per I/O context,
+// not per session), so a slow client never slows the publisher or the others. Never touches the store.
 #include "outagedesk/domain/area.hpp"
 #include "outagedesk/service/events.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
 
 #include <chrono>
 #include <list>
@@ -51,8 +53,11 @@ struct event_filter {
 class subscriber {
 public:
     virtual ~subscriber() = default;
+    // Where deliver() must be called: the connection's strand.
+    virtual boost::asio::any_io_executor executor() const = 0;
+    // Queues the event for this client; called on executor().
+    virtual void deliver(const hub_event_ptr& event) = 0;
     // Called from any thread; implementations post to their own strand.
-    virtual void deliver(hub_event_ptr event) = 0;
     virtual void shut_down() = 0;
 };
 

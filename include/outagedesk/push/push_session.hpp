@@ -35,7 +35,8 @@ public:
     push_session(boost::asio::any_io_executor strand, event_hub& hub, store::event_repository& events,
                  event_filter filter, std::optional<std::int64_t> resume_after, stream_settings settings);
 
-    void deliver(hub_event_ptr event) override;
+    boost::asio::any_io_executor executor() const override { return strand_; }
+    void deliver(const hub_event_ptr& event) override;
     void shut_down() override;
 
 protected:
@@ -49,7 +50,13 @@ protected:
     bool finished() const noexcept { return closed_; }
     event_hub& hub() noexcept { return hub_; }
 
-    virtual void send(frame data, std::function<void(boost::beast::error_code)> done) = 0;
+    // Writes data[from..] and calls done once it is all on the wire.
+    virtual void send(frame data, std::size_t from, std::function<void(boost::beast::error_code)> done) = 0;
+    // Writes as much of data as the socket takes without waiting and returns
+    // how much that was (0 on any error: send() then meets and reports it).
+    // A transport that cannot write without its own state machine (TLS,
+    // WebSocket) leaves it at 0.
+    virtual std::size_t send_now(const std::string& /*data*/) { return 0; }
     virtual void close_transport() = 0;
     virtual frame frame_of(const hub_event& event) const = 0;
     // A transport-level notice (an SSE comment); nullptr when the transport has none.
@@ -61,11 +68,11 @@ private:
         std::int64_t seq;  // 0 for notices
         std::chrono::steady_clock::time_point published;
     };
-    void on_live(hub_event_ptr event);
     void offer(const hub_event_ptr& event, bool live);
     void replay_step();
     void write_next();
     void on_written(boost::beast::error_code ec);
+    void written(const queued& done);
     void overflow();
     void schedule_heartbeat();
 
