@@ -69,12 +69,11 @@ void add_contact_endpoints(router& routes, contact_api services) {
         contacts.record(fields, *request->caller, lang, idempotency_of(*request),
                         [respond = std::move(respond), request_id = request->request_id](std::exception_ptr error,
                                                                                            service::contact_result result) {
-            // Called on the store's flushing thread: the answer is built on the connection's own.
-            respond.on_connection_thread([respond, request_id, error, result = std::move(result)] {
-                if (error) return respond(response_for_exception(error, request_id));
-                if (!result.first_answer.empty()) return respond(created(json::parse(result.first_answer), true));
-                respond(created(service::contact_answer_json(result.contact), result.replayed));
-            });
+            // Called on the store's flushing thread, which mostly waits on the
+            // disk: the answer is built here, not in the I/O thread's turn.
+            if (error) return respond(response_for_exception(error, request_id));
+            if (!result.first_answer.empty()) return respond(created(json::parse(result.first_answer), true));
+            respond(created(service::contact_answer_json(result.contact), result.replayed));
         });
     });
 

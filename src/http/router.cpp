@@ -89,7 +89,7 @@ responder router::finishing(std::shared_ptr<request_context> request, responder 
                      request->caller ? request->caller->name : "-");
         respond(std::move(res));
     };
-    return responder(std::move(send), std::move(takeover), respond.runner());
+    return responder(std::move(send), std::move(takeover));
 }
 
 void router::dispatch(std::shared_ptr<request_context> request, responder respond) const {

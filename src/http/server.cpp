@@ -188,11 +188,7 @@ private:
                 self->hand_over(std::move(start), std::move(request->message));
             });
         };
-        // Work finishing an answer runs on this connection's own thread, so
-        // nothing queued on another I/O context holds this session (a context
-        // destroyed first would leave it pointing into a freed reactor).
-        responder::run_fn run = [self](std::function<void()> work) { net::post(self->executor(), std::move(work)); };
-        owner_->routes().dispatch(request, responder(std::move(send), std::move(takeover), std::move(run)));
+        owner_->routes().dispatch(request, responder(std::move(send), std::move(takeover)));
     }
 
     // The connection now belongs to a stream (SSE, WebSocket); this session

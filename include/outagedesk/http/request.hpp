@@ -78,31 +78,20 @@ class responder {
 public:
     using send_fn = std::function<void(response)>;
     using takeover_fn = std::function<void(stream_starter)>;
-    using run_fn = std::function<void(std::function<void()>)>;
 
     template <typename F, typename = std::enable_if_t<std::is_invocable_v<F&, response>>>
     responder(F send) : send_(std::move(send)) {}
-    responder(send_fn send, takeover_fn takeover, run_fn run = {})
-        : send_(std::move(send)), takeover_(std::move(takeover)), run_(std::move(run)) {}
+    responder(send_fn send, takeover_fn takeover) : send_(std::move(send)), takeover_(std::move(takeover)) {}
 
     void operator()(response res) const { send_(std::move(res)); }
     // Only sessions over a real socket can hand it over; elsewhere (unit
     // tests of the router) the request is answered 501.
     void take_over(stream_starter start) const;
     const takeover_fn& takeover() const noexcept { return takeover_; }
-    // Runs `work` on the connection's own I/O thread: for an answer that
-    // completes elsewhere (the store's threads) and still has work to do
-    // before it is sent. Inline where there is no connection (router tests).
-    void on_connection_thread(std::function<void()> work) const {
-        if (run_) run_(std::move(work));
-        else work();
-    }
-    const run_fn& runner() const noexcept { return run_; }
 
 private:
     send_fn send_;
     takeover_fn takeover_;
-    run_fn run_;
 };
 
 using handler = std::function<void(std::shared_ptr<request_context>, responder)>;
