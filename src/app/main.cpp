@@ -228,7 +228,10 @@ int serve(const command_line& cl) {
     boost::asio::io_context lookups(static_cast<int>(std::max(1u, settings.lookup_threads)));
     auto lookups_open = boost::asio::make_work_guard(lookups);
     if (settings.lookup_threads > 0)
-        routes.run_lookups_with([&lookups](std::function<void()> job) { boost::asio::post(lookups, std::move(job)); });
+        routes.run_with(http::runs_on::lookup_threads,
+                        [&lookups](std::function<void()> job) { boost::asio::post(lookups, std::move(job)); });
+    routes.run_with(http::runs_on::report_thread,
+                    [&reports](std::function<void()> job) { boost::asio::post(reports, std::move(job)); });
     http::add_operations_routes(routes, [&db] { return db.ping(); }, metrics);
     http::api_services api{incidents, customers};
     api.contacts = &contacts;
@@ -243,9 +246,7 @@ int serve(const command_line& cl) {
                                    push::stream_settings{settings.push.max_queue, settings.push.heartbeat,
                                                          settings.push.write_timeout}});
     http::add_webhook_routes(routes, webhooks);
-    http::add_notification_routes(routes, {incidents, notifications, imports, [&reports](std::function<void()> job) {
-                                               boost::asio::post(reports, std::move(job));
-                                           }});
+    http::add_notification_routes(routes, {incidents, notifications, imports});
     http::add_static_routes(routes, settings.web_root);
     webhook_delivery.start();
     notifications.start();

@@ -65,21 +65,6 @@ void add_notification_routes(router& routes, notification_api services) {
     auto& incidents = services.incidents;
     auto& notifications = services.notifications;
     auto& imports = services.imports;
-    // Runs `build` where reports run and answers with what it returns, or
-    // with the error it throws.
-    auto report = [run = services.run_report](const std::shared_ptr<request_context>& request, const responder& respond,
-                                              std::function<response()> build) {
-        auto answer = [request_id = request->request_id, respond, build = std::move(build)] {
-            try {
-                respond(build());
-            } catch (...) {
-                respond(response_for_exception(std::current_exception(), request_id));
-            }
-        };
-        if (run) run(std::move(answer));
-        else answer();
-    };
-
     routes.add(verb::post, "/v1/customers/import", {role::ops}, [&imports](std::shared_ptr<request_context> request, responder respond) {
         if (media_type(request->header("Content-Type")) != "text/csv")
             throw http_error(status::unsupported_media_type, "unsupported_media_type",
@@ -94,65 +79,61 @@ void add_notification_routes(router& routes, notification_api services) {
     });
 
     routes.add(verb::get, "/v1/incidents/{id}/notifications", {role::ops},
-               [&incidents, &notifications, report](std::shared_ptr<request_context> request, responder respond) {
+               [&incidents, &notifications](std::shared_ptr<request_context> request, responder respond) {
         const auto& id = request->path_param("id");
         auto incident = incidents.find(id);
         if (!incident) throw service::not_found("No incident " + id + ".");
-        report(request, respond, [&notifications, id, stats = incident->stats] {
-            std::map<std::string, store::notification_counts> by_kind;
-            auto total = notifications.counts(id, &by_kind).value_or(store::notification_counts{});
-            json out = counts_json(total);
-            out["incident_id"] = id;
-            out["affected_customers"] = stats.affected_customers;
-            out["notified"] = stats.notified;
-            out["by_kind"] = json::object();
-            for (const auto& [kind, c] : by_kind) out["by_kind"][kind] = counts_json(c);
-            return json_response(status::ok, out.dump());
-        });
-    });
+        std::map<std::string, store::notification_counts> by_kind;
+        auto total = notifications.counts(id, &by_kind).value_or(store::notification_counts{});
+        json out = counts_json(total);
+        out["incident_id"] = id;
+        out["affected_customers"] = incident->stats.affected_customers;
+        out["notified"] = incident->stats.notified;
+        out["by_kind"] = json::object();
+        for (const auto& [kind, c] : by_kind) out["by_kind"][kind] = counts_json(c);
+        respond(json_response(status::ok, out.dump()));
+    }, runs_on::report_thread);
 
     routes.add(verb::get, "/v1/incidents/{id}/compensations", {role::ops},
-               [&incidents, &notifications, report](std::shared_ptr<request_context> request, responder respond) {
+               [&incidents, &notifications](std::shared_ptr<request_context> request, responder respond) {
         const auto& id = request->path_param("id");
         if (!incidents.find(id)) throw service::not_found("No incident " + id + ".");
-        report(request, respond, [&notifications, request, id]() -> response {
-            const bool complete = notifications.compensations_complete(id);
-            if (wants_csv(*request)) {
-                // The whole list, for billing; read in pages so the store is never asked for all at once.
-                std::string body = "incident_id,customer_id,rule,service,duration_seconds,amount_cents,currency,payable,explanation\r\n";
-                store::compensation_page_key after;
-                for (;;) {
-                    auto page = notifications.compensations(id, after, 10000);
-                    for (const auto& row : page) {
-                        body += domain::csv_escape(id) + ',' + domain::csv_escape(row.customer_id) + ',' +
-                                std::string(domain::compensation_rule_name(row.rule)) + ',' + domain::csv_escape(row.service) +
-                                ',' + std::to_string(row.duration_seconds) + ',' + std::to_string(row.amount_cents) + ',' +
-                                std::string(domain::compensation_currency(row.rule)) + ',' + (row.payable ? "true" : "false") +
-                                ',' + domain::csv_escape(row.explanation) + "\r\n";
-                    }
-                    if (page.size() < 10000) break;
-                    after = {page.back().customer_id, std::string(domain::compensation_rule_name(page.back().rule)),
-                             page.back().service};
+        const bool complete = notifications.compensations_complete(id);
+        if (wants_csv(*request)) {
+            // The whole list, for billing; read in pages so the store is never asked for all at once.
+            std::string body = "incident_id,customer_id,rule,service,duration_seconds,amount_cents,currency,payable,explanation\r\n";
+            store::compensation_page_key after;
+            for (;;) {
+                auto page = notifications.compensations(id, after, 10000);
+                for (const auto& row : page) {
+                    body += domain::csv_escape(id) + ',' + domain::csv_escape(row.customer_id) + ',' +
+                            std::string(domain::compensation_rule_name(row.rule)) + ',' + domain::csv_escape(row.service) +
+                            ',' + std::to_string(row.duration_seconds) + ',' + std::to_string(row.amount_cents) + ',' +
+                            std::string(domain::compensation_currency(row.rule)) + ',' + (row.payable ? "true" : "false") +
+                            ',' + domain::csv_escape(row.explanation) + "\r\n";
                 }
-                auto res = text_response(status::ok, "text/csv; charset=utf-8", std::move(body));
-                res.set(beast_http::field::content_disposition, "attachment; filename=\"" + id + "-compensations.csv\"");
-                res.set("X-Compensation-Complete", complete ? "true" : "false");
-                return res;
+                if (page.size() < 10000) break;
+                after = {page.back().customer_id, std::string(domain::compensation_rule_name(page.back().rule)),
+                         page.back().service};
             }
-            const auto limit = page_limit(*request);
-            auto page = notifications.compensations(id, page_key(request->query_param("after")), limit);
-            json items = json::array();
-            for (const auto& row : page) items.push_back(service::compensation_json(row));
-            json out = {{"incident_id", id}, {"complete", complete}, {"items", items}};
-            if (page.size() == limit) {
-                const auto& last = page.back();
-                out["next"] = last.customer_id + ":" + std::string(domain::compensation_rule_name(last.rule)) + ":" + last.service;
-            }
-            auto res = json_response(status::ok, out.dump());
+            auto res = text_response(status::ok, "text/csv; charset=utf-8", std::move(body));
+            res.set(beast_http::field::content_disposition, "attachment; filename=\"" + id + "-compensations.csv\"");
             res.set("X-Compensation-Complete", complete ? "true" : "false");
-            return res;
-        });
-    });
+            return respond(std::move(res));
+        }
+        const auto limit = page_limit(*request);
+        auto page = notifications.compensations(id, page_key(request->query_param("after")), limit);
+        json items = json::array();
+        for (const auto& row : page) items.push_back(service::compensation_json(row));
+        json out = {{"incident_id", id}, {"complete", complete}, {"items", items}};
+        if (page.size() == limit) {
+            const auto& last = page.back();
+            out["next"] = last.customer_id + ":" + std::string(domain::compensation_rule_name(last.rule)) + ":" + last.service;
+        }
+        auto res = json_response(status::ok, out.dump());
+        res.set("X-Compensation-Complete", complete ? "true" : "false");
+        respond(std::move(res));
+    }, runs_on::report_thread);
 }
 
 }  // namespace outagedesk::http

@@ -155,8 +155,8 @@ void router::dispatch(std::shared_ptr<request_context> request, responder respon
                                            "The role '" + std::string(domain::role_name(request->caller->held)) +
                                                "' may not use this endpoint."));
         }
-        if (found->where == runs_on::lookup_threads && run_lookup_) {
-            run_lookup_([found, request, done] {
+        if (const auto& run = runners_[static_cast<std::size_t>(found->where)]) {
+            run([found, request, done] {
                 try {
                     found->handle(request, done);
                 } catch (...) {

@@ -21,7 +21,6 @@ push_session::push_session(net::any_io_executor strand, event_hub& hub, store::e
       heartbeat_(strand),
       cutoff_(strand) {}
 
-
 void push_session::shut_down() {
     net::post(strand_, [self = shared_from_this()] { self->finish(); });
 }

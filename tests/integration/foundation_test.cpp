@@ -7,6 +7,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <regex>
 #include <set>
 #include <thread>
@@ -126,6 +128,24 @@ std::multiset<std::string> thread_names(int pid) {
     }
     return found;
 }
+// CPU clock ticks (user + system) of a process's threads whose name starts with `prefix`.
+long thread_cpu_ticks(int pid, const std::string& prefix) {
+    long ticks = 0;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+        std::ifstream comm(task.path() / "comm");
+        std::string name;
+        std::getline(comm, name);
+        if (name.rfind(prefix, 0) != 0) continue;
+        std::ifstream stat(task.path() / "stat");
+        std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+        std::istringstream fields(text.substr(text.rfind(')') + 2));
+        std::string field;
+        // After the name: state is field 3 of stat(5); utime and stime are 14 and 15.
+        for (int i = 3; i <= 15 && fields >> field; ++i)
+            if (i == 14 || i == 15) ticks += std::stol(field);
+    }
+    return ticks;
+}
 }  // namespace
 
 TEST_CASE("the server's threads are named for what they do", "[integration]") {
@@ -167,6 +187,22 @@ TEST_CASE("by default one I/O thread serves HTTP and two lookup threads read the
     CHECK(found.count("od-lookup-0") == 1);
     CHECK(found.count("od-lookup-1") == 1);
     CHECK(found.count("od-lookup-2") == 0);
+
+    // The agent context (a store read) is answered by the lookup threads:
+    // they are idle otherwise, so any CPU time of theirs is the lookups'.
+    auto agent = server.create_token("agent", "ana");
+    http_client client(server.port());
+    int answered = 0;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (thread_cpu_ticks(server.pid(), "od-lookup-") == 0 && std::chrono::steady_clock::now() < until) {
+        for (int i = 0; i < 200; ++i) {
+            auto reply = client.request("GET", "/v1/agent/context?phone=%2B3460000" + std::to_string(1000 + i), "",
+                                        {{"Authorization", "Bearer " + agent}});
+            answered += reply.status == 200;
+        }
+    }
+    CHECK(answered > 0);
+    CHECK(thread_cpu_ticks(server.pid(), "od-lookup-") > 0);
 
     // With none, the lookups run on the I/O threads, and still answer.
     server_process inline_lookups(nlohmann::json{{"lookup_threads", 0}});

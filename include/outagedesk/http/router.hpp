@@ -29,8 +29,10 @@ using authenticate_fn = std::function<std::optional<domain::principal>(std::stri
 // Where a route's handler runs. A handler that reads the store waits on
 // SQLite, and on the disk behind it when a page is not cached; on an I/O
 // thread that wait would hold every connection the thread serves (the IVR's
-// among them), so such routes run on the lookup threads instead.
-enum class runs_on { io_thread, lookup_threads };
+// among them), so such routes run on the lookup threads instead. Reports that
+// read a whole outbox (hundreds of thousands of rows) have a thread of their
+// own, so one cannot hold the lookups up either.
+enum class runs_on { io_thread, lookup_threads, report_thread };
 
 class router {
 public:
@@ -45,9 +47,9 @@ public:
     void dispatch(std::shared_ptr<request_context> request, responder respond) const;
     // Budgets requests per authenticated caller; 429 with Retry-After beyond it.
     void limit_rate(double per_second, double burst);
-    // Runs the handlers of routes added with runs_on::lookup_threads, after
+    // Runs the handlers of routes added with `where` (not io_thread), after
     // the caller is authenticated and authorised. Unset (unit tests): in place.
-    void run_lookups_with(run_fn run) { run_lookup_ = std::move(run); }
+    void run_with(runs_on where, run_fn run) { runners_.at(static_cast<std::size_t>(where)) = std::move(run); }
 
 private:
     // The per-status request counters of one route, found once in the
@@ -74,7 +76,7 @@ private:
 
     authenticate_fn authenticate_;
     std::unique_ptr<rate_limiter> limiter_;
-    run_fn run_lookup_;
+    std::array<run_fn, 3> runners_;  // by runs_on; io_thread's stays empty
     metrics::registry& metrics_;
     std::vector<route> routes_;
 };

@@ -2,7 +2,8 @@
 // Fan-out of committed events to every live stream (SSE, WebSocket). Each
 // event is serialised once and the same bytes are shared by all sessions;
 // publishing only posts to the sessions' strands (one post per I/O context,
-// not per session), so a slow client never slows the publisher or the others. Never touches the store.
+// not per session), so a slow client never slows the publisher or the
+// others. Never touches the store.
 #include "outagedesk/domain/area.hpp"
 #include "outagedesk/service/events.hpp"
 

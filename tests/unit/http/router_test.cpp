@@ -135,7 +135,7 @@ TEST_CASE("a lookup route runs through the lookup runner, after authorisation, a
                   },
                   metrics};
     std::vector<std::function<void()>> queued;
-    routes.run_lookups_with([&queued](std::function<void()> job) { queued.push_back(std::move(job)); });
+    routes.run_with(runs_on::lookup_threads, [&queued](std::function<void()> job) { queued.push_back(std::move(job)); });
     int handled = 0;
     routes.add(verb::get, "/v1/agent/context", {domain::role::agent}, [&handled](auto, responder respond) {
         ++handled;
